@@ -1,0 +1,204 @@
+//! The [`Reset`] trait: "drop the contents, keep the allocation".
+
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet, VecDeque};
+use std::hash::BuildHasher;
+
+/// Returns an object to its empty state while keeping the memory it owns,
+/// so that the next user of a pooled object gets a clean value without a
+/// fresh allocation.
+///
+/// A [`Pool`](crate::Pool) built with [`Pool::new`](crate::Pool::new) calls
+/// `reset` on every object that comes back, before the object is stored.
+///
+/// # Contract
+///
+/// - After `reset`, the value must be indistinguishable, through its public
+///   API, from a freshly made empty value (no stale contents may leak to the
+///   next user).
+/// - `reset` should keep the heap memory the value owns: that is the point of
+///   pooling. Types whose clearing gives memory back are listed below.
+/// - `reset` may panic; the pool then drops that one object and stays usable.
+///
+/// # Which implementations keep their allocation
+///
+/// | type | keeps its allocation? |
+/// |---|---|
+/// | `Vec`, `String`, `VecDeque`, `HashMap`, `HashSet`, `BinaryHeap` | yes: `clear()` keeps the capacity |
+/// | `BTreeMap`, `BTreeSet` | **no**: a B-tree frees its nodes when cleared; pooling one saves only the (small) root value |
+/// | `Box<T>` | the box itself is kept; the contents follow `T`'s rule |
+/// | `Option<T>` | set to `None`: the inner value is dropped |
+/// | `bytes::BytesMut` (feature `bytes`) | yes, when the buffer is uniquely owned |
+///
+/// # Examples
+///
+/// ```
+/// use poolkit::Reset;
+///
+/// let mut v = Vec::with_capacity(64);
+/// v.extend_from_slice(b"request body");
+/// v.reset();
+/// assert!(v.is_empty());
+/// assert!(v.capacity() >= 64); // the allocation is still there
+///
+/// // Your own types: clear every field, keep the buffers.
+/// struct Scratch {
+///     words: Vec<String>,
+///     line: String,
+/// }
+/// impl Reset for Scratch {
+///     fn reset(&mut self) {
+///         self.words.reset();
+///         self.line.reset();
+///     }
+/// }
+/// ```
+pub trait Reset {
+    /// Clears the value's contents, keeping its allocation where the type
+    /// allows.
+    fn reset(&mut self);
+}
+
+impl<T> Reset for Vec<T> {
+    #[inline]
+    fn reset(&mut self) {
+        self.clear();
+    }
+}
+
+impl Reset for String {
+    #[inline]
+    fn reset(&mut self) {
+        self.clear();
+    }
+}
+
+impl<T> Reset for VecDeque<T> {
+    #[inline]
+    fn reset(&mut self) {
+        self.clear();
+    }
+}
+
+impl<K, V, S: BuildHasher> Reset for HashMap<K, V, S> {
+    #[inline]
+    fn reset(&mut self) {
+        self.clear();
+    }
+}
+
+impl<T, S: BuildHasher> Reset for HashSet<T, S> {
+    #[inline]
+    fn reset(&mut self) {
+        self.clear();
+    }
+}
+
+impl<T> Reset for BinaryHeap<T> {
+    #[inline]
+    fn reset(&mut self) {
+        self.clear();
+    }
+}
+
+/// Frees the tree's nodes: see the table on [`Reset`].
+impl<K, V> Reset for BTreeMap<K, V> {
+    #[inline]
+    fn reset(&mut self) {
+        self.clear();
+    }
+}
+
+/// Frees the tree's nodes: see the table on [`Reset`].
+impl<T> Reset for BTreeSet<T> {
+    #[inline]
+    fn reset(&mut self) {
+        self.clear();
+    }
+}
+
+impl<T: Reset + ?Sized> Reset for Box<T> {
+    #[inline]
+    fn reset(&mut self) {
+        (**self).reset();
+    }
+}
+
+impl<T> Reset for Option<T> {
+    #[inline]
+    fn reset(&mut self) {
+        *self = None;
+    }
+}
+
+/// Clears the buffer. The allocation is kept when this `BytesMut` is its
+/// only owner (no `Bytes` split off from it is still alive).
+#[cfg(feature = "bytes")]
+impl Reset for bytes::BytesMut {
+    #[inline]
+    fn reset(&mut self) {
+        self.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check_keeps<T: Reset>(
+        mut value: T,
+        is_empty: impl Fn(&T) -> bool,
+        cap: impl Fn(&T) -> usize,
+    ) {
+        let before = cap(&value);
+        assert!(!is_empty(&value));
+        value.reset();
+        assert!(is_empty(&value));
+        assert_eq!(cap(&value), before, "reset must keep the allocation");
+    }
+
+    #[test]
+    fn std_collections_clear_and_keep_capacity() {
+        check_keeps(vec![1u8; 100], |v| v.is_empty(), |v| v.capacity());
+        check_keeps(
+            String::from("hello world"),
+            |s| s.is_empty(),
+            |s| s.capacity(),
+        );
+        check_keeps(
+            VecDeque::from(vec![1, 2, 3]),
+            |v| v.is_empty(),
+            |v| v.capacity(),
+        );
+        let map: HashMap<u32, u32> = (0..50).map(|i| (i, i)).collect();
+        check_keeps(map, |m| m.is_empty(), |m| m.capacity());
+        let set: HashSet<u32> = (0..50).collect();
+        check_keeps(set, |s| s.is_empty(), |s| s.capacity());
+        let heap: BinaryHeap<u32> = (0..50).collect();
+        check_keeps(heap, |h| h.is_empty(), |h| h.capacity());
+        check_keeps(Box::new(vec![7u64; 9]), |b| b.is_empty(), |b| b.capacity());
+    }
+
+    #[test]
+    fn btree_and_option_are_emptied() {
+        let mut map: BTreeMap<u32, u32> = (0..50).map(|i| (i, i)).collect();
+        map.reset();
+        assert!(map.is_empty());
+        let mut set: BTreeSet<u32> = (0..50).collect();
+        set.reset();
+        assert!(set.is_empty());
+        let mut opt = Some(String::from("x"));
+        opt.reset();
+        assert!(opt.is_none());
+    }
+
+    #[cfg(feature = "bytes")]
+    #[test]
+    fn bytes_mut_clears_and_keeps_capacity() {
+        let mut b = bytes::BytesMut::with_capacity(256);
+        b.extend_from_slice(b"abc");
+        let cap = b.capacity();
+        b.reset();
+        assert!(b.is_empty());
+        assert_eq!(b.capacity(), cap);
+    }
+}
