@@ -5,6 +5,8 @@
     clippy::undocumented_unsafe_blocks
 )]
 
+pub mod cache;
 mod reset;
 
+pub use cache::{ManualClock, ShardedTtlCache, TtlCache};
 pub use reset::Reset;

@@ -1,0 +1,114 @@
+//! What happens to entries that leave the cache: [`EvictionCause`], the listener types,
+//! and the refusal returned by an insert that cannot be honoured.
+
+use std::fmt;
+
+/// Why an entry left the cache. Every entry that leaves reaches the eviction listener
+/// exactly once, with one of these causes.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use poolkit::cache::{EvictionCause, TtlCache};
+///
+/// let seen = Arc::new(Mutex::new(Vec::new()));
+/// let log = seen.clone();
+/// let mut cache = TtlCache::builder(1)
+///     .eviction_listener(move |k: u32, v: u32, cause| log.lock().unwrap().push((k, v, cause)))
+///     .build()
+///     .unwrap();
+/// cache.insert(1, 10).unwrap();
+/// cache.insert(1, 11).unwrap(); // replaces 10
+/// cache.insert(2, 20).unwrap(); // evicts key 1 for capacity
+/// cache.remove(&2);
+/// assert_eq!(
+///     *seen.lock().unwrap(),
+///     [(1, 10, EvictionCause::Replaced), (1, 11, EvictionCause::Capacity), (2, 20, EvictionCause::Removed)]
+/// );
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EvictionCause {
+    /// Its time to live or time to idle passed.
+    Expired,
+    /// It was evicted to keep the entry count or total weight within bounds.
+    Capacity,
+    /// An insert of the same key replaced it.
+    Replaced,
+    /// `remove` or `clear` took it out.
+    Removed,
+}
+
+/// Why an insert was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefusalReason {
+    /// The weigher gave the entry more weight than the whole weight budget (of its shard,
+    /// for the concurrent cache): storing it would mean evicting everything, itself included.
+    TooHeavy {
+        /// The weight the weigher returned.
+        weight: u64,
+        /// The budget it had to fit in.
+        budget: u64,
+    },
+    /// `insert_with_ttl` was given a zero TTL: the entry would be expired on arrival.
+    ZeroTtl,
+}
+
+/// An insert the cache refused, handing the key and value back.
+///
+/// A refused insert still removes the previous entry of that key, if there was one
+/// (cause [`EvictionCause::Replaced`]): the caller meant to replace it, so it is stale and
+/// must not be returned any more.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use poolkit::cache::{RefusalReason, TtlCache};
+///
+/// let mut cache = TtlCache::new(4);
+/// let refused = cache.insert_with_ttl("k", 1, Duration::ZERO).unwrap_err();
+/// assert_eq!(refused.reason, RefusalReason::ZeroTtl);
+/// assert_eq!((refused.key, refused.value), ("k", 1));
+/// assert!(cache.is_empty());
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Refused<K, V> {
+    /// The key that was not inserted.
+    pub key: K,
+    /// The value that was not inserted.
+    pub value: V,
+    /// Why.
+    pub reason: RefusalReason,
+}
+
+impl<K, V> fmt::Debug for Refused<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Refused")
+            .field("reason", &self.reason)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<K, V> fmt::Display for Refused<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.reason {
+            RefusalReason::TooHeavy { weight, budget } => write!(
+                f,
+                "cache entry refused: weight {weight} exceeds the weight budget {budget}"
+            ),
+            RefusalReason::ZeroTtl => f.write_str("cache entry refused: zero time to live"),
+        }
+    }
+}
+
+impl<K, V> std::error::Error for Refused<K, V> {}
+
+/// The single-thread cache's eviction listener.
+pub(crate) type Listener<K, V> = Box<dyn FnMut(K, V, EvictionCause)>;
+/// The concurrent cache's eviction listener.
+pub(crate) type SyncListener<K, V> = Box<dyn Fn(K, V, EvictionCause) + Send + Sync>;
+/// The single-thread cache's weigher.
+pub(crate) type Weigher<K, V> = Box<dyn Fn(&K, &V) -> u64>;
+/// The concurrent cache's weigher.
+pub(crate) type SyncWeigher<K, V> = Box<dyn Fn(&K, &V) -> u64 + Send + Sync>;

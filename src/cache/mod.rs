@@ -1,0 +1,108 @@
+//! A bounded cache with per-entry time to live: what the leaking service's unbounded `map`
+//! cache should have been.
+//!
+//! Two flavours with one behaviour:
+//!
+//! | type | methods | for |
+//! |---|---|---|
+//! | [`TtlCache`] | `&mut self` | one thread (or your own lock) |
+//! | [`ShardedTtlCache`] | `&self`, `Send + Sync` | many threads; single-flight `get_or_insert_with` |
+//!
+//! # Bounds
+//!
+//! At most `capacity` entries, and optionally at most a total weight given by a weigher
+//! ([`CacheBuilder::max_weight`]). All memory is reserved when the cache is built: in steady
+//! state `get`, `insert`, eviction and expiry make no allocation (dhat-tested).
+//!
+//! # Eviction: S3-FIFO
+//!
+//! A small probationary FIFO (3 % of the entries), a main FIFO with second chances, and a
+//! ghost FIFO of evicted key hashes. A hit only bumps a 2-bit counter in the entry (nothing
+//! moves), which is why reads are cheap. New keys that are not hit again before leaving the
+//! small queue are evicted early, so one-off scans do not flush the cache; keys seen again
+//! soon after eviction (in the ghost) go straight to main, so a loop a little larger than the
+//! cache still hits (about 81 % on 11,000 keys through 10,000 entries, where LRU gets 0 %).
+//!
+//! # Expiry
+//!
+//! Each entry may have a deadline: the default time to live from the builder, or its own from
+//! `insert_with_ttl` (`Duration::MAX`: never), and optionally a time to idle, renewed by each
+//! read. **An expired entry is never returned**: every read checks the deadline against the
+//! clock. Expired entries are also reclaimed without being read, by a hierarchical timer
+//! wheel whose links are slab indices (no allocation):
+//!
+//! * each write (insert, or a `get_or_insert_with` miss) advances the wheel to now and
+//!   examines at most 8 entries whose wheel bucket has passed, removing the expired ones;
+//! * a read of an expired entry removes it; `purge_expired()` removes them all at once.
+//!
+//! So an expired entry stays resident until the first of: it is read; `purge_expired()`;
+//! or the write sweep reaches it, which needs the wheel to pass its bucket (at most one
+//! wheel resolution, 2^20 ns ≈ 1.05 ms, after its deadline) and then the writes to work
+//! through the sweep backlog ahead of it, at most 8 entries per write. Until then it still
+//! counts towards the bounds, so memory never exceeds them. With no writes and no reads,
+//! nothing runs: call `purge_expired()` from a timer if idle memory matters.
+//!
+//! # Time
+//!
+//! Time comes from a [`Clock`]: the real [`SystemClock`] by default, read at most once per
+//! operation and only if some entry can expire; tests use [`ManualClock`] and never sleep.
+//!
+//! # Hooks
+//!
+//! The eviction listener receives every entry that leaves, exactly once, with its
+//! [`EvictionCause`]. In the concurrent cache the listener, weigher, loader and clock never
+//! run under a shard lock: removed entries wait in a fixed 16-slot buffer on the stack and are
+//! handed out after unlock. To recycle evicted values, put them back into a pool from the
+//! listener.
+//!
+//! # Bad input
+//!
+//! | input | behaviour |
+//! |---|---|
+//! | capacity, weight budget, default TTL, TTI or shard count of 0 | `build()` returns [`CacheConfigError`] naming the field; `new(0)` panics |
+//! | `insert_with_ttl(k, v, Duration::ZERO)` | [`Refused`] with [`RefusalReason::ZeroTtl`]; the key's old entry is removed |
+//! | weigher returns more than the budget | [`Refused`] with [`RefusalReason::TooHeavy`]; nothing else is evicted; the key's old entry is removed |
+//!
+//! # Examples
+//!
+//! ```
+//! use std::time::Duration;
+//! use poolkit::cache::{EvictionCause, ManualClock, TtlCache};
+//!
+//! let clock = ManualClock::new();
+//! let mut cache = TtlCache::builder(2)
+//!     .time_to_live(Duration::from_secs(60))
+//!     .clock(clock.clone())
+//!     .build()
+//!     .unwrap();
+//! cache.insert("a", 1).unwrap();
+//! cache.insert("b", 2).unwrap();
+//! cache.insert("c", 3).unwrap(); // full: evicts one entry
+//! assert_eq!(cache.len(), 2);
+//! clock.advance(Duration::from_secs(60));
+//! assert_eq!(cache.get("c"), None); // expired: never returned
+//! assert_eq!(cache.stats().evicted_capacity, 1);
+//! ```
+
+mod builder;
+mod clock;
+mod eviction;
+mod listener;
+mod sharded;
+mod slab;
+mod stats;
+mod store;
+mod timer_wheel;
+mod unsync;
+
+pub use builder::{CacheBuilder, CacheConfigError, ShardedCacheBuilder};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use listener::{EvictionCause, RefusalReason, Refused};
+pub use sharded::ShardedTtlCache;
+pub use stats::CacheStats;
+pub use unsync::TtlCache;
+
+/// The default hash builder: foldhash's fast, randomly seeded hasher (several times faster
+/// than std's SipHash on small keys). Not DoS resistant: pass
+/// `std::collections::hash_map::RandomState` to the builder's `hasher` for adversarial keys.
+pub type DefaultHashBuilder = foldhash::fast::RandomState;

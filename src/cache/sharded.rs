@@ -1,0 +1,838 @@
+//! [`ShardedTtlCache`]: the concurrent cache, a fixed set of [`Store`]s each behind its own
+//! `Mutex`, with single-flight loading.
+
+use std::borrow::Borrow;
+use std::fmt;
+use std::hash::{BuildHasher, Hash};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use super::builder::ShardedCacheBuilder;
+use super::clock::{duration_nanos, Clock, SystemClock};
+use super::listener::{EvictionCause, RefusalReason, Refused, SyncListener, SyncWeigher};
+use super::slab::NEVER;
+use super::stats::CacheStats;
+use super::store::{Limits, Lookup, Store};
+use super::unsync::SWEEP_BUDGET;
+use super::DefaultHashBuilder;
+
+/// Entries one critical section may remove before the lock is released and they are handed
+/// to the listener (or dropped). Fixed, on the stack: no allocation.
+const EVICTED_BUFFER: usize = 16;
+const _: () = assert!(
+    EVICTED_BUFFER > SWEEP_BUDGET + 1,
+    "room for a sweep, a replacement and an eviction"
+);
+
+/// Removed entries waiting for the lock to be released.
+struct Evicted<K, V> {
+    items: [Option<(K, V, EvictionCause)>; EVICTED_BUFFER],
+    len: usize,
+}
+
+impl<K, V> Evicted<K, V> {
+    fn new() -> Self {
+        Evicted {
+            items: std::array::from_fn(|_| None),
+            len: 0,
+        }
+    }
+
+    #[inline]
+    fn has_room(&self) -> bool {
+        self.len < EVICTED_BUFFER
+    }
+
+    fn push(&mut self, k: K, v: V, cause: EvictionCause) {
+        debug_assert!(self.has_room());
+        self.items[self.len] = Some((k, v, cause));
+        self.len += 1;
+    }
+
+    /// Hands every buffered entry to `listener` (or drops it). Call with no lock held.
+    fn flush(&mut self, listener: Option<&SyncListener<K, V>>) {
+        let n = std::mem::replace(&mut self.len, 0);
+        for slot in &mut self.items[..n] {
+            if let Some((k, v, cause)) = slot.take() {
+                if let Some(l) = listener {
+                    l(k, v, cause);
+                }
+            }
+        }
+    }
+}
+
+struct ShardState<K, V, S> {
+    store: Store<K, V, S>,
+    /// Hashes of keys whose loader is running (single flight). A collision between two keys
+    /// loading at once only makes one wait for the other, then retry.
+    loading: Vec<u64>,
+}
+
+/// One shard, on its own cache lines.
+#[repr(align(128))]
+struct Shard<K, V, S> {
+    state: Mutex<ShardState<K, V, S>>,
+    loaded: Condvar,
+    /// Hint: some entry of this shard may have a deadline, so read the clock before locking.
+    /// Never relied on for correctness: under the lock, a missing time means "unlock, read
+    /// the clock, retry".
+    timed: AtomicBool,
+}
+
+impl<K, V, S> Shard<K, V, S> {
+    fn lock(&self) -> MutexGuard<'_, ShardState<K, V, S>> {
+        // No user hook runs under the lock, so poisoning can only come from a panicking
+        // `Hash`/`Eq`/`Clone` of the key or value, after which the store is still consistent.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A concurrent bounded cache with per-entry time to live: the same behaviour as
+/// [`TtlCache`](super::TtlCache), with `&self` methods, `Send + Sync`.
+///
+/// * Keys are spread over a fixed number of shards by hash; each shard is a `TtlCache`
+///   store behind its own `Mutex`, holding an even share of the capacity and weight budget.
+///   Operations on different shards do not contend.
+/// * The eviction listener, the weigher, the loader of
+///   [`get_or_insert_with`](Self::get_or_insert_with) and the clock never run under a lock;
+///   removed entries are collected in a fixed buffer on the stack and handed out (or
+///   dropped) after the lock is released. The key's `Hash`/`Eq` and the value's `Clone`
+///   (for `get`) do run under the shard lock.
+/// * Steady-state `get`, `insert` and eviction do not allocate.
+/// * Dropping the cache drops its entries without calling the listener.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use poolkit::cache::ShardedTtlCache;
+///
+/// let cache = Arc::new(ShardedTtlCache::new(1_000));
+/// let handles: Vec<_> = (0..4u64)
+///     .map(|t| {
+///         let cache = cache.clone();
+///         std::thread::spawn(move || {
+///             for i in 0..100 {
+///                 cache.insert(t * 1000 + i, i).unwrap();
+///             }
+///         })
+///     })
+///     .collect();
+/// handles.into_iter().for_each(|h| h.join().unwrap());
+/// assert_eq!(cache.len(), 400);
+/// assert_eq!(cache.get(&3042), Some(42));
+/// ```
+pub struct ShardedTtlCache<K, V, S = DefaultHashBuilder, C = SystemClock> {
+    shards: Box<[Shard<K, V, S>]>,
+    hasher: S,
+    clock: C,
+    listener: Option<SyncListener<K, V>>,
+    weigher: Option<SyncWeigher<K, V>>,
+    limits: Limits,
+}
+
+impl<K: Hash + Eq, V> ShardedTtlCache<K, V> {
+    /// A concurrent cache of at most `capacity` entries, without default time to live,
+    /// with the default number of shards.
+    ///
+    /// # Panics
+    ///
+    /// If `capacity` is 0; [`builder`](Self::builder)'s `build()` returns an error instead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use poolkit::cache::ShardedTtlCache;
+    /// let cache = ShardedTtlCache::new(100);
+    /// cache.insert("k", 1).unwrap();
+    /// assert_eq!(cache.get("k"), Some(1));
+    /// ```
+    pub fn new(capacity: usize) -> Self {
+        match Self::builder(capacity).build() {
+            Ok(cache) => cache,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// Starts configuring a concurrent cache of at most `capacity` entries.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use poolkit::cache::ShardedTtlCache;
+    /// let cache = ShardedTtlCache::<u64, u64>::builder(64).shards(4).build().unwrap();
+    /// assert_eq!(cache.shard_count(), 4);
+    /// ```
+    pub fn builder(capacity: usize) -> ShardedCacheBuilder<K, V> {
+        ShardedCacheBuilder::new(capacity)
+    }
+}
+
+impl<K: Hash + Eq, V, S: BuildHasher + Clone, C: Clock> ShardedTtlCache<K, V, S, C> {
+    pub(crate) fn from_parts(
+        limits: Limits,
+        shards: usize,
+        hasher: S,
+        clock: C,
+        listener: Option<SyncListener<K, V>>,
+        weigher: Option<SyncWeigher<K, V>>,
+    ) -> Self {
+        let shards = if limits.max_weight == NEVER {
+            shards
+        } else {
+            shards.min(usize::try_from(limits.max_weight).unwrap_or(usize::MAX))
+        };
+        let split = |total: u64, i: usize| {
+            let n = shards as u64;
+            total / n + u64::from((i as u64) < total % n)
+        };
+        let shards: Box<[_]> = (0..shards)
+            .map(|i| {
+                let shard_limits = Limits {
+                    capacity: split(limits.capacity as u64, i) as usize,
+                    max_weight: if limits.max_weight == NEVER {
+                        NEVER
+                    } else {
+                        split(limits.max_weight, i)
+                    },
+                    ..limits
+                };
+                Shard {
+                    state: Mutex::new(ShardState {
+                        store: Store::new(shard_limits, hasher.clone()),
+                        loading: Vec::with_capacity(8),
+                    }),
+                    loaded: Condvar::new(),
+                    timed: AtomicBool::new(limits.ttl != NEVER || limits.tti != NEVER),
+                }
+            })
+            .collect();
+        ShardedTtlCache {
+            shards,
+            hasher,
+            clock,
+            listener,
+            weigher,
+            limits,
+        }
+    }
+
+    #[inline]
+    fn shard(&self, hash: u64) -> &Shard<K, V, S> {
+        // Multiply-shift on bits the hash table does not use for its control bytes.
+        let i = ((hash >> 32) * self.shards.len() as u64) >> 32;
+        &self.shards[i as usize]
+    }
+
+    #[inline]
+    fn now_if(&self, shard: &Shard<K, V, S>) -> Option<u64> {
+        // Relaxed: a hint only (see `Shard::timed`).
+        shard
+            .timed
+            .load(Ordering::Relaxed)
+            .then(|| self.clock.now_nanos())
+    }
+
+    /// A clone of the live value under `key`, counting a hit or a miss. Like
+    /// [`TtlCache::get`](super::TtlCache::get): a hit moves nothing; an expired entry is
+    /// removed and `None` returned. Use `V = Arc<T>` for values costly to clone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use poolkit::cache::ShardedTtlCache;
+    /// let cache = ShardedTtlCache::new(4);
+    /// cache.insert(1, "one".to_string()).unwrap();
+    /// assert_eq!(cache.get(&1).as_deref(), Some("one"));
+    /// assert_eq!(cache.get(&2), None);
+    /// ```
+    pub fn get<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+        V: Clone,
+    {
+        let hash = self.hasher.hash_one(key);
+        let shard = self.shard(hash);
+        let mut now = self.now_if(shard);
+        loop {
+            let mut st = shard.lock();
+            match st.store.lookup(hash, key, &mut || now) {
+                Lookup::Hit(idx) => return Some(st.store.entry(idx).value.clone()),
+                Lookup::Miss => return None,
+                Lookup::Expired(k, v) => {
+                    drop(st);
+                    self.notify(k, v, EvictionCause::Expired);
+                    return None;
+                }
+                Lookup::NeedTime => {
+                    drop(st);
+                    now = Some(self.clock.now_nanos());
+                }
+            }
+        }
+    }
+
+    /// Whether a live entry exists under `key`. Counts neither hit nor miss.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use poolkit::cache::ShardedTtlCache;
+    /// let cache = ShardedTtlCache::new(4);
+    /// cache.insert(1, ()).unwrap();
+    /// assert!(cache.contains_key(&1) && !cache.contains_key(&2));
+    /// ```
+    pub fn contains_key<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let hash = self.hasher.hash_one(key);
+        let shard = self.shard(hash);
+        let mut now = self.now_if(shard);
+        loop {
+            let st = shard.lock();
+            let Some(idx) = st.store.find(hash, key) else {
+                return false;
+            };
+            if !st.store.needs_time(idx) {
+                return true;
+            }
+            match now {
+                Some(t) => return !st.store.is_expired(idx, t),
+                None => {
+                    drop(st);
+                    now = Some(self.clock.now_nanos());
+                }
+            }
+        }
+    }
+
+    /// Inserts `value` under `key` with the default time to live. Same semantics as
+    /// [`TtlCache::insert`](super::TtlCache::insert); the listener runs after the shard
+    /// lock is released.
+    ///
+    /// # Errors
+    ///
+    /// [`RefusalReason::TooHeavy`] if the entry weighs more than its shard's weight budget.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use poolkit::cache::ShardedTtlCache;
+    /// let cache = ShardedTtlCache::builder(1).build().unwrap();
+    /// cache.insert(1, 1).unwrap();
+    /// cache.insert(2, 2).unwrap();
+    /// assert_eq!((cache.len(), cache.get(&2)), (1, Some(2)));
+    /// ```
+    pub fn insert(&self, key: K, value: V) -> Result<(), Refused<K, V>> {
+        self.insert_inner(key, value, self.limits.ttl, None)
+    }
+
+    /// Inserts with a time to live of `ttl` for this entry (`Duration::MAX`: never).
+    ///
+    /// # Errors
+    ///
+    /// As [`insert`](Self::insert), and [`RefusalReason::ZeroTtl`] for a zero `ttl` (any
+    /// previous entry of the key is removed, cause `Replaced`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use poolkit::cache::{ManualClock, ShardedTtlCache};
+    /// let clock = ManualClock::new();
+    /// let cache = ShardedTtlCache::builder(4).clock(clock.clone()).build().unwrap();
+    /// cache.insert_with_ttl(1, 1, Duration::from_secs(1)).unwrap();
+    /// clock.advance(Duration::from_secs(1));
+    /// assert_eq!(cache.get(&1), None);
+    /// assert!(cache.insert_with_ttl(2, 2, Duration::ZERO).is_err());
+    /// ```
+    pub fn insert_with_ttl(&self, key: K, value: V, ttl: Duration) -> Result<(), Refused<K, V>> {
+        if ttl.is_zero() {
+            self.remove_with_cause(&key, EvictionCause::Replaced);
+            return Err(Refused {
+                key,
+                value,
+                reason: RefusalReason::ZeroTtl,
+            });
+        }
+        self.insert_inner(key, value, duration_nanos(ttl), None)
+    }
+
+    fn insert_inner(
+        &self,
+        key: K,
+        value: V,
+        ttl: u64,
+        mut loading: Option<&mut LoadGuard<'_, K, V, S>>,
+    ) -> Result<(), Refused<K, V>> {
+        let hash = self.hasher.hash_one(&key);
+        let weight = self.weigher.as_ref().map_or(1, |w| w(&key, &value));
+        let shard = self.shard(hash);
+        let mut now = if ttl != NEVER {
+            Some(self.clock.now_nanos())
+        } else {
+            self.now_if(shard)
+        };
+        let mut buf = Evicted::new();
+        let mut swept = false;
+        loop {
+            let mut st = shard.lock();
+            let timed = st.store.is_timed(ttl);
+            let t = match (timed, now) {
+                (true, None) => {
+                    drop(st);
+                    now = Some(self.clock.now_nanos());
+                    continue;
+                }
+                (_, t) => t.unwrap_or(0),
+            };
+            let mut replaced = false;
+            let mut to_main = false;
+            if let Some(idx) = st.store.find(hash, &key) {
+                let expired = timed && st.store.is_expired(idx, t);
+                let cause = if expired {
+                    EvictionCause::Expired
+                } else {
+                    EvictionCause::Replaced
+                };
+                to_main = !expired && st.store.entry(idx).in_main;
+                replaced = !expired;
+                let (k, v) = st.store.remove_idx(idx, cause);
+                buf.push(k, v, cause);
+            }
+            let budget = st.store.limits.max_weight;
+            if weight > budget {
+                if let Some(g) = loading.as_deref_mut() {
+                    g.finish(&mut st);
+                }
+                drop(st);
+                buf.flush(self.listener.as_ref());
+                return Err(Refused {
+                    key,
+                    value,
+                    reason: RefusalReason::TooHeavy { weight, budget },
+                });
+            }
+            if timed && !swept {
+                swept = true;
+                st.store
+                    .sweep(t, SWEEP_BUDGET, &mut |k, v, c| buf.push(k, v, c));
+            }
+            while st.store.needs_room(weight) && buf.has_room() {
+                let (k, v) = st.store.evict_one();
+                buf.push(k, v, EvictionCause::Capacity);
+            }
+            if st.store.needs_room(weight) {
+                // More evictions than the buffer holds (a heavy entry): hand these out and
+                // go on with a fresh critical section.
+                drop(st);
+                buf.flush(self.listener.as_ref());
+                continue;
+            }
+            if replaced {
+                st.store.stats.updates += 1;
+            } else {
+                st.store.stats.inserts += 1;
+            }
+            let expires_at = if ttl == NEVER {
+                NEVER
+            } else {
+                t.saturating_add(ttl).min(NEVER - 1)
+            };
+            st.store
+                .insert_new(hash, key, value, weight, expires_at, t, to_main);
+            if expires_at != NEVER {
+                shard.timed.store(true, Ordering::Relaxed);
+            }
+            if let Some(g) = loading.as_deref_mut() {
+                g.finish(&mut st);
+            }
+            drop(st);
+            buf.flush(self.listener.as_ref());
+            return Ok(());
+        }
+    }
+
+    /// The live value under `key`, or else the value made by `make` (inserted with the
+    /// default time to live, and returned).
+    ///
+    /// Single flight: however many threads miss the same key at the same time, `make` runs
+    /// on one of them; the others wait for it and then read its value. Other keys, even in
+    /// the same shard, proceed meanwhile: `make` runs with no lock held. If `make` panics,
+    /// one waiting thread (if any) becomes the loader instead. `make` must not itself call
+    /// `get_or_insert_with` for the same key (it would wait for itself).
+    ///
+    /// # Errors
+    ///
+    /// As [`insert`](Self::insert) when the made value is refused.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use poolkit::cache::ShardedTtlCache;
+    /// let cache = ShardedTtlCache::new(16);
+    /// let calls = AtomicUsize::new(0);
+    /// std::thread::scope(|s| {
+    ///     for _ in 0..4 {
+    ///         s.spawn(|| {
+    ///             let v = cache
+    ///                 .get_or_insert_with(7, || { calls.fetch_add(1, Ordering::SeqCst); 49 })
+    ///                 .unwrap();
+    ///             assert_eq!(v, 49);
+    ///         });
+    ///     }
+    /// });
+    /// assert_eq!(calls.load(Ordering::SeqCst), 1);
+    /// ```
+    pub fn get_or_insert_with(&self, key: K, make: impl FnOnce() -> V) -> Result<V, Refused<K, V>>
+    where
+        V: Clone,
+    {
+        let hash = self.hasher.hash_one(&key);
+        let shard = self.shard(hash);
+        let mut now = self.now_if(shard);
+        loop {
+            let mut st = shard.lock();
+            match st.store.lookup(hash, &key, &mut || now) {
+                Lookup::Hit(idx) => return Ok(st.store.entry(idx).value.clone()),
+                Lookup::NeedTime => {
+                    drop(st);
+                    now = Some(self.clock.now_nanos());
+                    continue;
+                }
+                Lookup::Expired(k, v) => {
+                    drop(st);
+                    self.notify(k, v, EvictionCause::Expired);
+                    continue;
+                }
+                Lookup::Miss => {}
+            }
+            if st.loading.contains(&hash) {
+                let st = shard
+                    .loaded
+                    .wait(st)
+                    .unwrap_or_else(PoisonError::into_inner);
+                drop(st);
+                continue;
+            }
+            st.loading.push(hash);
+            break;
+        }
+        let mut guard = LoadGuard {
+            shard,
+            hash,
+            armed: true,
+        };
+        let value = make();
+        let result = value.clone();
+        // The insert clears the loading mark in the same critical section as it stores the
+        // value; the guard clears it instead if anything before that panics.
+        self.insert_inner(key, value, self.limits.ttl, Some(&mut guard))
+            .map(|()| result)
+    }
+
+    /// Removes the entry under `key` (listener cause [`EvictionCause::Removed`]; `Expired`
+    /// if it had expired). Returns whether a live entry was removed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use poolkit::cache::ShardedTtlCache;
+    /// let cache = ShardedTtlCache::new(4);
+    /// cache.insert(1, 1).unwrap();
+    /// assert!(cache.remove(&1));
+    /// assert!(!cache.remove(&1));
+    /// ```
+    pub fn remove<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.remove_with_cause(key, EvictionCause::Removed)
+    }
+
+    fn remove_with_cause<Q>(&self, key: &Q, cause: EvictionCause) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let hash = self.hasher.hash_one(key);
+        let shard = self.shard(hash);
+        let mut now = self.now_if(shard);
+        loop {
+            let mut st = shard.lock();
+            let Some(idx) = st.store.find(hash, key) else {
+                return false;
+            };
+            let expired = if st.store.needs_time(idx) {
+                match now {
+                    Some(t) => st.store.is_expired(idx, t),
+                    None => {
+                        drop(st);
+                        now = Some(self.clock.now_nanos());
+                        continue;
+                    }
+                }
+            } else {
+                false
+            };
+            let cause = if expired {
+                EvictionCause::Expired
+            } else {
+                cause
+            };
+            let (k, v) = st.store.remove_idx(idx, cause);
+            drop(st);
+            self.notify(k, v, cause);
+            return !expired;
+        }
+    }
+
+    /// Removes every expired entry now, shard by shard (the listener runs between shards'
+    /// critical sections, a buffer at a time). Returns how many were removed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use poolkit::cache::{ManualClock, ShardedTtlCache};
+    /// let clock = ManualClock::new();
+    /// let cache = ShardedTtlCache::builder(64)
+    ///     .time_to_live(Duration::from_secs(1))
+    ///     .clock(clock.clone())
+    ///     .build()
+    ///     .unwrap();
+    /// for i in 0..40 {
+    ///     cache.insert(i, i).unwrap();
+    /// }
+    /// clock.advance(Duration::from_secs(1));
+    /// assert_eq!(cache.purge_expired(), 40);
+    /// assert!(cache.is_empty());
+    /// ```
+    pub fn purge_expired(&self) -> usize {
+        let now = self.clock.now_nanos();
+        let mut removed = 0;
+        for shard in self.shards.iter() {
+            shard.lock().store.purge_begin(now);
+            loop {
+                let mut buf = Evicted::new();
+                let done = shard
+                    .lock()
+                    .store
+                    .purge_some(now, EVICTED_BUFFER, &mut |k, v, c| buf.push(k, v, c));
+                removed += buf.len;
+                buf.flush(self.listener.as_ref());
+                if done {
+                    break;
+                }
+            }
+        }
+        removed
+    }
+
+    /// Removes every entry (listener cause [`EvictionCause::Removed`]), a bounded batch per
+    /// critical section.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use poolkit::cache::ShardedTtlCache;
+    /// let cache = ShardedTtlCache::new(100);
+    /// for i in 0..50 {
+    ///     cache.insert(i, i).unwrap();
+    /// }
+    /// cache.clear();
+    /// assert!(cache.is_empty());
+    /// ```
+    pub fn clear(&self) {
+        for shard in self.shards.iter() {
+            let mut cursor = 0;
+            loop {
+                let mut buf = Evicted::new();
+                let done =
+                    shard
+                        .lock()
+                        .store
+                        .drain_some(&mut cursor, EVICTED_BUFFER, &mut |k, v, c| {
+                            buf.push(k, v, c)
+                        });
+                buf.flush(self.listener.as_ref());
+                if done {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Resident entries over all shards (including expired ones not yet reclaimed). Never
+    /// more than [`capacity`](Self::capacity). Locks each shard in turn.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use poolkit::cache::ShardedTtlCache;
+    /// let cache = ShardedTtlCache::new(4);
+    /// cache.insert(1, 1).unwrap();
+    /// assert_eq!(cache.len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.shards.iter().map(|s| s.lock().store.len()).sum()
+    }
+
+    /// Whether no entry is resident.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use poolkit::cache::ShardedTtlCache;
+    /// assert!(ShardedTtlCache::<u8, u8>::new(4).is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Total weight of the resident entries.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use poolkit::cache::ShardedTtlCache;
+    /// let cache = ShardedTtlCache::builder(8).shards(1).max_weight(100, |_: &u8, v: &u64| *v).build().unwrap();
+    /// cache.insert(1, 30).unwrap();
+    /// assert_eq!(cache.weight(), 30);
+    /// ```
+    pub fn weight(&self) -> u64 {
+        self.shards.iter().map(|s| s.lock().store.weight()).sum()
+    }
+
+    /// The entry bound (the sum of the shards' shares).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use poolkit::cache::ShardedTtlCache;
+    /// assert_eq!(ShardedTtlCache::<u8, u8>::new(10).capacity(), 10);
+    /// ```
+    pub fn capacity(&self) -> usize {
+        self.limits.capacity
+    }
+
+    /// The number of shards.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use poolkit::cache::ShardedTtlCache;
+    /// assert_eq!(ShardedTtlCache::<u8, u8>::builder(2).shards(16).build().unwrap().shard_count(), 2);
+    /// ```
+    pub fn shard_count(&self) -> usize {
+        self.shards.len()
+    }
+
+    /// The counters summed over all shards.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use poolkit::cache::ShardedTtlCache;
+    /// let cache = ShardedTtlCache::new(4);
+    /// cache.insert(1, 1).unwrap();
+    /// cache.get(&1);
+    /// cache.get(&2);
+    /// let s = cache.stats();
+    /// assert_eq!((s.inserts, s.hits, s.misses), (1, 1, 1));
+    /// ```
+    pub fn stats(&self) -> CacheStats {
+        let mut total = CacheStats::default();
+        for s in self.shards.iter() {
+            total += s.lock().store.stats;
+        }
+        total
+    }
+
+    /// Clones of the live entries, one shard at a time (each shard's snapshot is taken
+    /// under its lock into a `Vec`, which allocates; the iterator yields with no lock held).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use poolkit::cache::ShardedTtlCache;
+    /// let cache = ShardedTtlCache::new(8);
+    /// cache.insert(1, 10).unwrap();
+    /// cache.insert(2, 20).unwrap();
+    /// let mut all: Vec<_> = cache.iter().collect();
+    /// all.sort();
+    /// assert_eq!(all, [(1, 10), (2, 20)]);
+    /// ```
+    pub fn iter(&self) -> impl Iterator<Item = (K, V)> + '_
+    where
+        K: Clone,
+        V: Clone,
+    {
+        let now = self.clock.now_nanos();
+        self.shards.iter().flat_map(move |shard| {
+            let st = shard.lock();
+            let timed = st.store.is_timed(NEVER);
+            let snapshot: Vec<(K, V)> = st
+                .store
+                .iter_live(timed.then_some(now))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            snapshot
+        })
+    }
+
+    fn notify(&self, k: K, v: V, cause: EvictionCause) {
+        if let Some(l) = &self.listener {
+            l(k, v, cause);
+        }
+    }
+}
+
+/// Clears the loading mark of `hash` and wakes the waiters. Called with the lock held.
+fn finish_loading<K, V, S>(shard: &Shard<K, V, S>, st: &mut ShardState<K, V, S>, hash: u64) {
+    if let Some(pos) = st.loading.iter().position(|&h| h == hash) {
+        st.loading.swap_remove(pos);
+    }
+    shard.loaded.notify_all();
+}
+
+/// Clears a loading mark if the loader panics before its insert.
+struct LoadGuard<'a, K, V, S> {
+    shard: &'a Shard<K, V, S>,
+    hash: u64,
+    armed: bool,
+}
+
+impl<K, V, S> LoadGuard<'_, K, V, S> {
+    /// Clears the mark, with the shard lock held (`st`).
+    fn finish(&mut self, st: &mut ShardState<K, V, S>) {
+        if std::mem::replace(&mut self.armed, false) {
+            finish_loading(self.shard, st, self.hash);
+        }
+    }
+}
+
+impl<K, V, S> Drop for LoadGuard<'_, K, V, S> {
+    fn drop(&mut self) {
+        if self.armed {
+            let mut st = self.shard.lock();
+            self.finish(&mut st);
+        }
+    }
+}
+
+impl<K, V, S, C> fmt::Debug for ShardedTtlCache<K, V, S, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ShardedTtlCache")
+            .field("capacity", &self.limits.capacity)
+            .field("shards", &self.shards.len())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,339 @@
+//! Entry storage: a slab of entries addressed by `u32` index, and intrusive doubly linked
+//! lists whose links are those indices. Neither allocates after the slab is created with
+//! its capacity.
+
+/// "No entry": the null link.
+pub(crate) const NIL: u32 = u32::MAX;
+/// "No deadline".
+pub(crate) const NEVER: u64 = u64::MAX;
+/// "In no timer list".
+pub(crate) const NO_LIST: u16 = u16::MAX;
+
+/// A pair of intrusive links.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Links {
+    pub(crate) prev: u32,
+    pub(crate) next: u32,
+}
+
+impl Links {
+    const UNLINKED: Links = Links {
+        prev: NIL,
+        next: NIL,
+    };
+}
+
+/// One cached entry and its bookkeeping.
+pub(crate) struct Entry<K, V> {
+    pub(crate) key: K,
+    pub(crate) value: V,
+    pub(crate) hash: u64,
+    /// Absolute time-to-live deadline, or [`NEVER`].
+    pub(crate) expires_at: u64,
+    /// Time of the last access; used only when a time to idle is configured.
+    pub(crate) last_access: u64,
+    pub(crate) weight: u64,
+    /// Links in the eviction queue (small or main).
+    pub(crate) queue: Links,
+    /// Links in the timer wheel list `timer_list`.
+    pub(crate) timer: Links,
+    pub(crate) timer_list: u16,
+    /// Saturating access counter of S3-FIFO (0..=3).
+    pub(crate) freq: u8,
+    /// Whether the entry is in the main queue (else the small one).
+    pub(crate) in_main: bool,
+}
+
+impl<K, V> Entry<K, V> {
+    pub(crate) fn new(key: K, value: V, hash: u64, weight: u64, expires_at: u64, now: u64) -> Self {
+        Entry {
+            key,
+            value,
+            hash,
+            expires_at,
+            last_access: now,
+            weight,
+            queue: Links::UNLINKED,
+            timer: Links::UNLINKED,
+            timer_list: NO_LIST,
+            freq: 0,
+            in_main: false,
+        }
+    }
+
+    /// The instant this entry expires: the earlier of its TTL deadline and its idle deadline.
+    #[inline]
+    pub(crate) fn deadline(&self, tti: u64) -> u64 {
+        if tti == NEVER {
+            self.expires_at
+        } else {
+            self.expires_at.min(self.last_access.saturating_add(tti))
+        }
+    }
+}
+
+enum Slot<K, V> {
+    Occupied(Entry<K, V>),
+    Vacant { next_free: u32 },
+}
+
+/// A fixed-capacity slab. `insert` reuses vacant slots first and otherwise pushes within the
+/// capacity reserved at creation, so it never reallocates.
+pub(crate) struct Slab<K, V> {
+    slots: Vec<Slot<K, V>>,
+    free_head: u32,
+    len: usize,
+}
+
+impl<K, V> Slab<K, V> {
+    /// A slab able to hold `capacity` entries without allocating again.
+    ///
+    /// # Panics
+    ///
+    /// If `capacity` does not fit in a `u32` link (over 4 billion entries).
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
+        assert!(
+            capacity < NIL as usize,
+            "cache capacity {capacity} exceeds the u32 index space"
+        );
+        Slab {
+            slots: Vec::with_capacity(capacity),
+            free_head: NIL,
+            len: 0,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Stores `entry`; the caller has made sure there is room (`len < capacity`).
+    pub(crate) fn insert(&mut self, entry: Entry<K, V>) -> u32 {
+        self.len += 1;
+        if self.free_head != NIL {
+            let idx = self.free_head;
+            let slot = &mut self.slots[idx as usize];
+            match *slot {
+                Slot::Vacant { next_free } => self.free_head = next_free,
+                Slot::Occupied(_) => unreachable!("free list points at an occupied slot"),
+            }
+            *slot = Slot::Occupied(entry);
+            idx
+        } else {
+            debug_assert!(
+                self.slots.len() < self.slots.capacity(),
+                "slab grew past its capacity"
+            );
+            self.slots.push(Slot::Occupied(entry));
+            (self.slots.len() - 1) as u32
+        }
+    }
+
+    /// Takes the entry at `idx` out, leaving the slot vacant.
+    pub(crate) fn remove(&mut self, idx: u32) -> Entry<K, V> {
+        let slot = std::mem::replace(
+            &mut self.slots[idx as usize],
+            Slot::Vacant {
+                next_free: self.free_head,
+            },
+        );
+        match slot {
+            Slot::Occupied(e) => {
+                self.free_head = idx;
+                self.len -= 1;
+                e
+            }
+            Slot::Vacant { .. } => unreachable!("removing a vacant slab slot"),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn get(&self, idx: u32) -> &Entry<K, V> {
+        match &self.slots[idx as usize] {
+            Slot::Occupied(e) => e,
+            Slot::Vacant { .. } => unreachable!("reading a vacant slab slot"),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn get_mut(&mut self, idx: u32) -> &mut Entry<K, V> {
+        match &mut self.slots[idx as usize] {
+            Slot::Occupied(e) => e,
+            Slot::Vacant { .. } => unreachable!("reading a vacant slab slot"),
+        }
+    }
+
+    /// The first occupied slot at or after `from`.
+    pub(crate) fn next_occupied(&self, from: u32) -> Option<u32> {
+        (from as usize..self.slots.len())
+            .find(|&i| matches!(self.slots[i], Slot::Occupied(_)))
+            .map(|i| i as u32)
+    }
+
+    /// Occupied slots, in slot order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (u32, &Entry<K, V>)> {
+        self.slots.iter().enumerate().filter_map(|(i, s)| match s {
+            Slot::Occupied(e) => Some((i as u32, e)),
+            Slot::Vacant { .. } => None,
+        })
+    }
+
+    /// Memory reserved for slots (entries), for bound checks in tests.
+    #[cfg(test)]
+    pub(crate) fn slot_capacity(&self) -> usize {
+        self.slots.capacity()
+    }
+}
+
+/// Which pair of links a list threads through.
+pub(crate) type LinkSel<K, V> = fn(&mut Entry<K, V>) -> &mut Links;
+
+pub(crate) fn queue_links<K, V>(e: &mut Entry<K, V>) -> &mut Links {
+    &mut e.queue
+}
+
+pub(crate) fn timer_links<K, V>(e: &mut Entry<K, V>) -> &mut Links {
+    &mut e.timer
+}
+
+/// An intrusive doubly linked list threaded through slab entries.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct List {
+    pub(crate) head: u32,
+    pub(crate) tail: u32,
+    pub(crate) len: u32,
+}
+
+impl List {
+    pub(crate) const EMPTY: List = List {
+        head: NIL,
+        tail: NIL,
+        len: 0,
+    };
+
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.head == NIL
+    }
+
+    pub(crate) fn push_back<K, V>(&mut self, slab: &mut Slab<K, V>, idx: u32, sel: LinkSel<K, V>) {
+        *sel(slab.get_mut(idx)) = Links {
+            prev: self.tail,
+            next: NIL,
+        };
+        if self.tail == NIL {
+            self.head = idx;
+        } else {
+            sel(slab.get_mut(self.tail)).next = idx;
+        }
+        self.tail = idx;
+        self.len += 1;
+    }
+
+    pub(crate) fn unlink<K, V>(&mut self, slab: &mut Slab<K, V>, idx: u32, sel: LinkSel<K, V>) {
+        let links = std::mem::replace(sel(slab.get_mut(idx)), Links::UNLINKED);
+        if links.prev == NIL {
+            debug_assert_eq!(self.head, idx);
+            self.head = links.next;
+        } else {
+            sel(slab.get_mut(links.prev)).next = links.next;
+        }
+        if links.next == NIL {
+            debug_assert_eq!(self.tail, idx);
+            self.tail = links.prev;
+        } else {
+            sel(slab.get_mut(links.next)).prev = links.prev;
+        }
+        self.len -= 1;
+    }
+
+    pub(crate) fn pop_front<K, V>(
+        &mut self,
+        slab: &mut Slab<K, V>,
+        sel: LinkSel<K, V>,
+    ) -> Option<u32> {
+        let head = self.head;
+        if head == NIL {
+            return None;
+        }
+        self.unlink(slab, head, sel);
+        Some(head)
+    }
+
+    /// Moves all of `other` to the back of `self` in O(1); `other` becomes empty.
+    pub(crate) fn append<K, V>(
+        &mut self,
+        other: &mut List,
+        slab: &mut Slab<K, V>,
+        sel: LinkSel<K, V>,
+    ) {
+        if other.is_empty() {
+            return;
+        }
+        if self.is_empty() {
+            *self = *other;
+        } else {
+            sel(slab.get_mut(self.tail)).next = other.head;
+            sel(slab.get_mut(other.head)).prev = self.tail;
+            self.tail = other.tail;
+            self.len += other.len;
+        }
+        *other = List::EMPTY;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slab_with(n: u32) -> Slab<u32, ()> {
+        let mut s = Slab::with_capacity(n as usize);
+        for i in 0..n {
+            assert_eq!(s.insert(Entry::new(i, (), 0, 1, NEVER, 0)), i);
+        }
+        s
+    }
+
+    fn keys(list: &List, slab: &mut Slab<u32, ()>) -> Vec<u32> {
+        let mut out = vec![];
+        let mut i = list.head;
+        while i != NIL {
+            out.push(slab.get(i).key);
+            i = slab.get(i).queue.next;
+        }
+        out
+    }
+
+    #[test]
+    fn slab_reuses_vacant_slots_within_capacity() {
+        let mut s = slab_with(3);
+        assert_eq!(s.remove(1).key, 1);
+        assert_eq!(s.len(), 2);
+        assert_eq!(s.insert(Entry::new(9, (), 0, 1, NEVER, 0)), 1);
+        assert_eq!(s.slot_capacity(), 3);
+        assert_eq!(s.iter().map(|(_, e)| e.key).collect::<Vec<_>>(), [0, 9, 2]);
+    }
+
+    #[test]
+    fn list_push_unlink_pop_append() {
+        let mut s = slab_with(6);
+        let (mut a, mut b) = (List::EMPTY, List::EMPTY);
+        for i in 0..3 {
+            a.push_back(&mut s, i, queue_links);
+        }
+        for i in 3..6 {
+            b.push_back(&mut s, i, queue_links);
+        }
+        a.unlink(&mut s, 1, queue_links);
+        assert_eq!(keys(&a, &mut s), [0, 2]);
+        a.append(&mut b, &mut s, queue_links);
+        assert!(b.is_empty());
+        assert_eq!(a.len, 5);
+        assert_eq!(keys(&a, &mut s), [0, 2, 3, 4, 5]);
+        assert_eq!(a.pop_front(&mut s, queue_links), Some(0));
+        a.unlink(&mut s, 5, queue_links);
+        assert_eq!(keys(&a, &mut s), [2, 3, 4]);
+        assert_eq!(a.tail, 4);
+    }
+}
