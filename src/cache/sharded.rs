@@ -259,7 +259,7 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone, C: Clock> ShardedTtlCache<K, V, S,
         let mut now = self.now_if(shard);
         loop {
             let mut st = shard.lock();
-            match st.store.lookup(hash, key, &mut || now) {
+            match st.store.lookup(hash, key, &mut || now, true) {
                 Lookup::Hit(idx) => return Some(st.store.entry(idx).value.clone()),
                 Lookup::Miss => return None,
                 Lookup::Expired(k, v) => {
@@ -497,9 +497,11 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone, C: Clock> ShardedTtlCache<K, V, S,
         let hash = self.hasher.hash_one(&key);
         let shard = self.shard(hash);
         let mut now = self.now_if(shard);
+        // A call counts one hit or one miss, however many times it looks.
+        let mut counted = true;
         loop {
             let mut st = shard.lock();
-            match st.store.lookup(hash, &key, &mut || now) {
+            match st.store.lookup(hash, &key, &mut || now, counted) {
                 Lookup::Hit(idx) => return Ok(st.store.entry(idx).value.clone()),
                 Lookup::NeedTime => {
                     drop(st);
@@ -509,9 +511,10 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone, C: Clock> ShardedTtlCache<K, V, S,
                 Lookup::Expired(k, v) => {
                     drop(st);
                     self.notify(k, v, EvictionCause::Expired);
+                    counted = false;
                     continue;
                 }
-                Lookup::Miss => {}
+                Lookup::Miss => counted = false,
             }
             if st.loading.contains(&hash) {
                 let st = shard
@@ -636,8 +639,8 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone, C: Clock> ShardedTtlCache<K, V, S,
         removed
     }
 
-    /// Removes every entry (listener cause [`EvictionCause::Removed`]), a bounded batch per
-    /// critical section.
+    /// Removes every entry (listener cause [`EvictionCause::Removed`], or `Expired` for an
+    /// expired one), a bounded batch per critical section.
     ///
     /// # Examples
     ///
@@ -651,17 +654,17 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone, C: Clock> ShardedTtlCache<K, V, S,
     /// assert!(cache.is_empty());
     /// ```
     pub fn clear(&self) {
+        let now = self.clock.now_nanos();
         for shard in self.shards.iter() {
             let mut cursor = 0;
             loop {
                 let mut buf = Evicted::new();
-                let done =
-                    shard
-                        .lock()
-                        .store
-                        .drain_some(&mut cursor, EVICTED_BUFFER, &mut |k, v, c| {
-                            buf.push(k, v, c)
-                        });
+                let done = shard.lock().store.drain_some(
+                    now,
+                    &mut cursor,
+                    EVICTED_BUFFER,
+                    &mut |k, v, c| buf.push(k, v, c),
+                );
                 buf.flush(self.listener.as_ref());
                 if done {
                     break;

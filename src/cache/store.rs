@@ -116,7 +116,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Store<K, V, S> {
         self.slab.get_mut(idx)
     }
 
-    /// A counted lookup: bumps the entry's counter (nothing moves) and, with a time to
+    /// A lookup (counted as a hit or miss if `counted`): bumps the entry's counter (nothing moves) and, with a time to
     /// idle, its last access; removes the entry if it has expired.
     #[inline]
     pub(crate) fn lookup<Q>(
@@ -124,13 +124,14 @@ impl<K: Hash + Eq, V, S: BuildHasher> Store<K, V, S> {
         hash: u64,
         key: &Q,
         now: &mut impl FnMut() -> Option<u64>,
+        counted: bool,
     ) -> Lookup<K, V>
     where
         K: Borrow<Q>,
         Q: Eq + ?Sized,
     {
         let Some(idx) = self.find(hash, key) else {
-            self.stats.misses += 1;
+            self.stats.misses += u64::from(counted);
             return Lookup::Miss;
         };
         let tti = self.limits.tti;
@@ -140,14 +141,14 @@ impl<K: Hash + Eq, V, S: BuildHasher> Store<K, V, S> {
                 return Lookup::NeedTime;
             };
             if e.deadline(tti) <= t {
-                self.stats.misses += 1;
+                self.stats.misses += u64::from(counted);
                 let (k, v) = self.remove_idx(idx, EvictionCause::Expired);
                 return Lookup::Expired(k, v);
             }
             e.last_access = t;
         }
         S3Fifo::on_hit(&mut e.freq);
-        self.stats.hits += 1;
+        self.stats.hits += u64::from(counted);
         Lookup::Hit(idx)
     }
 
@@ -268,9 +269,11 @@ impl<K: Hash + Eq, V, S: BuildHasher> Store<K, V, S> {
     }
 
     /// Removes up to `max` entries from slot `*cursor` on, handing each to `out` with cause
-    /// `Removed`; returns whether none is left. Start with `*cursor == 0`. Keeps the memory.
+    /// `Removed` (`Expired` if expired at `now`); returns whether none is left. Start with
+    /// `*cursor == 0`. Keeps the memory.
     pub(crate) fn drain_some(
         &mut self,
+        now: u64,
         cursor: &mut u32,
         max: usize,
         out: &mut impl FnMut(K, V, EvictionCause),
@@ -278,8 +281,13 @@ impl<K: Hash + Eq, V, S: BuildHasher> Store<K, V, S> {
         for _ in 0..max {
             match self.slab.next_occupied(*cursor) {
                 Some(idx) => {
-                    let (k, v) = self.remove_idx(idx, EvictionCause::Removed);
-                    out(k, v, EvictionCause::Removed);
+                    let cause = if self.is_expired(idx, now) {
+                        EvictionCause::Expired
+                    } else {
+                        EvictionCause::Removed
+                    };
+                    let (k, v) = self.remove_idx(idx, cause);
+                    out(k, v, cause);
                     *cursor = idx + 1;
                 }
                 None => return true,

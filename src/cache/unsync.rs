@@ -178,7 +178,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, C: Clock> TtlCache<K, V, S, C> {
         let clock = &self.clock;
         match self
             .store
-            .lookup(hash, key, &mut || Some(clock.now_nanos()))
+            .lookup(hash, key, &mut || Some(clock.now_nanos()), true)
         {
             Lookup::Hit(idx) => Some(idx),
             Lookup::Miss | Lookup::NeedTime => None,
@@ -463,8 +463,8 @@ impl<K: Hash + Eq, V, S: BuildHasher, C: Clock> TtlCache<K, V, S, C> {
         before - self.store.len()
     }
 
-    /// Removes every entry (listener cause [`EvictionCause::Removed`]), keeping the memory
-    /// for reuse. Statistics are kept.
+    /// Removes every entry (listener cause [`EvictionCause::Removed`], or `Expired` for an
+    /// expired one), keeping the memory for reuse. Statistics are kept.
     ///
     /// # Examples
     ///
@@ -477,9 +477,14 @@ impl<K: Hash + Eq, V, S: BuildHasher, C: Clock> TtlCache<K, V, S, C> {
     /// assert_eq!(cache.stats().evicted_removed, 1);
     /// ```
     pub fn clear(&mut self) {
+        let now = if self.store.is_timed(NEVER) {
+            self.clock.now_nanos()
+        } else {
+            0
+        };
         let listener = &mut self.listener;
         self.store
-            .drain_some(&mut 0, usize::MAX, &mut |k, v, cause| {
+            .drain_some(now, &mut 0, usize::MAX, &mut |k, v, cause| {
                 if let Some(l) = listener.as_mut() {
                     l(k, v, cause);
                 }
