@@ -72,18 +72,13 @@ fn single_thread_group(c: &mut Criterion, group: &str, trace: &[u64]) {
 
     let mut map = HashMap::new();
     report(&format!("{group}/HashMap (unbounded)"), trace, |k| {
-        if map.get(&k).is_some() {
-            true
-        } else {
-            map.insert(k, k);
-            false
-        }
+        let present = map.contains_key(&k);
+        map.entry(k).or_insert(k);
+        present
     });
     let mut map: HashMap<u64, u64> = HashMap::new();
     bench_ops(&mut g, "HashMap (unbounded)", trace, |k| {
-        if map.get(&k).is_none() {
-            map.insert(k, k);
-        }
+        map.entry(k).or_insert(k);
     });
 
     let mut lru = lru::LruCache::new(NonZeroUsize::new(CAPACITY).unwrap());
