@@ -5,6 +5,9 @@
     clippy::undocumented_unsafe_blocks
 )]
 
+pub mod pool;
 mod reset;
+mod sync;
 
+pub use pool::{OwnedPooled, Pool, PoolBuilder, PoolConfigError, PoolStats, Pooled};
 pub use reset::Reset;
