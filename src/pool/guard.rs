@@ -49,7 +49,8 @@ impl<'a, T: Send> Pooled<'a, T> {
         }
     }
 
-    /// Keeps the object for good: it is not given back to the pool.
+    /// Keeps the object for good: it is not given back to the pool. Frees
+    /// the small box the pool kept the object in (see [`Pool::put`]).
     #[inline]
     pub fn detach(mut self) -> T {
         let value = take(&mut self.value);
@@ -110,7 +111,8 @@ impl<T: Send> OwnedPooled<T> {
         }
     }
 
-    /// Keeps the object for good: it is not given back to the pool.
+    /// Keeps the object for good: it is not given back to the pool. Frees
+    /// the small box the pool kept the object in (see [`Pool::put`]).
     #[inline]
     pub fn detach(mut self) -> T {
         let value = take(&mut self.value);
