@@ -243,6 +243,8 @@ fn get_return_2t(c: &mut Criterion) {
     g.finish();
 }
 
+const CHANNEL_CAPACITY: usize = 1024;
+
 /// Producer takes `iters` items with `make` and sends them; the consumer
 /// drops them (giving pooled ones back on its own thread). Time per item.
 fn cross_thread_run<T: Send>(
@@ -250,7 +252,7 @@ fn cross_thread_run<T: Send>(
     make: impl Fn() -> T,
     consume: impl Fn(T) + Send,
 ) -> Duration {
-    let (tx, rx) = mpsc::sync_channel::<T>(1024);
+    let (tx, rx) = mpsc::sync_channel::<T>(CHANNEL_CAPACITY);
     let start = Instant::now();
     thread::scope(|s| {
         s.spawn(move || {
@@ -280,7 +282,15 @@ fn cross_thread(c: &mut Criterion) {
             })
         })
     });
-    let pool = Arc::new(poolkit_pool(n));
+    // Up to CHANNEL_CAPACITY objects are in flight at once: the pool must be
+    // able to keep that many, or returns overflow and gets miss (the stats'
+    // `dropped_full` and `misses` say so). The peers grow without bound.
+    let pool = Arc::new(
+        Pool::builder(move || Vec::with_capacity(n))
+            .shared_capacity(2 * CHANNEL_CAPACITY)
+            .build()
+            .unwrap(),
+    );
     g.bench_function("poolkit", |b| {
         b.iter_custom(|iters| {
             cross_thread_run(

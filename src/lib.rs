@@ -46,9 +46,14 @@
 //! | feature | default | what it adds | cost |
 //! |---|---|---|---|
 //! | `bytes` | yes | [`Reset`] for `bytes::BytesMut` | the `bytes` dependency |
-#![warn(missing_docs, unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
+#![warn(
+    missing_docs,
+    unsafe_op_in_unsafe_fn,
+    clippy::undocumented_unsafe_blocks
+)]
 #![forbid(unsafe_code)]
 
+pub mod implementation;
 pub mod pool;
 mod reset;
 mod sync;

@@ -6,12 +6,12 @@
 //! worker and waits for its reply before the next, so the pool sees one
 //! operation at a time, but each on a real OS thread with its own cache.
 //!
-//! After every operation it checks:
+//! On every get it checks, and after every operation it checks the rest:
 //!
 //! - **Exclusive**: an object handed out is held by no other guard and is not
 //!   a detached object (no object is out twice at once).
 //! - **Clean**: every object handed out is fresh or was reset since its last
-//!   use, exactly once per return (the object counts its resets).
+//!   use, exactly once per return or `put` (the object counts its resets).
 //! - **Tiers**: a get takes from the thread's cache first (its most recent
 //!   object, LIFO), else from the shared queue, else from the factory; a
 //!   return goes to the thread's cache, else the shared queue, else is
@@ -239,24 +239,34 @@ impl Worker {
         worker
     }
 
-    fn call(&self, cmd: Cmd) -> Reply {
-        self.cmds
-            .as_ref()
-            .expect("worker running")
-            .send(cmd)
-            .expect("worker alive");
-        self.replies.recv().expect("worker replied")
+    fn call(&mut self, cmd: Cmd) -> Reply {
+        let sent = self.cmds.as_ref().expect("worker running").send(cmd);
+        match sent.ok().and_then(|()| self.replies.recv().ok()) {
+            Some(reply) => reply,
+            // The worker died: a panic in the pool on that thread. Report it.
+            None => {
+                self.join();
+                panic!("worker thread exited without replying");
+            }
+        }
+    }
+
+    /// Waits for the thread to end and re-raises its panic, if any.
+    fn join(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            // The thread's TLS destructors (which free its thread id) have
+            // run once `join` returns.
+            if let Err(panic) = handle.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
     }
 
     fn exit(&mut self) {
         if let Some(cmds) = self.cmds.take() {
             let _ = cmds.send(Cmd::Exit);
         }
-        if let Some(handle) = self.handle.take() {
-            // The thread's TLS destructors (which free its thread id) have
-            // run once `join` returns.
-            handle.join().expect("worker did not panic");
-        }
+        self.join();
     }
 }
 
@@ -452,11 +462,13 @@ impl Model {
             self.counts.puts += 1;
         }
         self.resets[id as usize] += 1;
-        self.catch_up(t);
         if self.wear[id as usize] >= MAX_WEAR {
+            // A refused return is a use too: it applies missed trims.
+            self.catch_up(t);
             self.counts.rejected += 1;
             return;
         }
+        self.catch_up(t);
         let local_capacity = self.local_capacity;
         let cache = self.cache(t);
         if cache.items.len() < local_capacity {
@@ -538,9 +550,7 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 fn capacities() -> impl Strategy<Value = (usize, usize)> {
-    (0..4usize, 0..4usize).prop_filter("a pool must be able to keep an object", |&(l, s)| {
-        l + s > 0
-    })
+    (0..4usize, 0..4usize).prop_filter("a pool must be able to keep an object", |&(l, s)| l + s > 0)
 }
 
 // ---------------------------------------------------------------------------
@@ -606,7 +616,10 @@ impl Run {
                 let Reply::Guard(guard) = self.workers[from].call(Cmd::Take(i)) else {
                     panic!("unexpected reply");
                 };
-                assert_eq!(Self::returned_id(self.workers[to].call(Cmd::Give(guard))), id);
+                assert_eq!(
+                    Self::returned_id(self.workers[to].call(Cmd::Give(guard))),
+                    id
+                );
                 model.held[to].push(id);
             }
             Op::Detach(t, i) => {
@@ -701,7 +714,11 @@ impl Run {
 
         // The model.
         assert_eq!(alive, model.alive(), "objects alive vs the model {model:?}");
-        assert_eq!(Counts::of(&s), model.expected_counts(), "stats vs the model");
+        assert_eq!(
+            Counts::of(&s),
+            model.expected_counts(),
+            "stats vs the model"
+        );
     }
 
     /// Returns every guard, trims twice on every worker, drops everything,

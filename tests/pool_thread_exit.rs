@@ -2,24 +2,31 @@
 //! other test's threads take thread ids meanwhile: thread ids (and so thread
 //! caches) are shared by every pool in the process.
 
+use std::sync::Arc;
 use std::thread;
 
 use poolkit::Pool;
 
 #[test]
 fn exited_threads_never_take_the_pool_past_its_bound() {
-    let pool = Pool::builder(Vec::<u8>::new)
-        .local_capacity(4)
-        .shared_capacity(2)
-        .build()
-        .unwrap();
+    let pool = Arc::new(
+        Pool::builder(Vec::<u8>::new)
+            .local_capacity(4)
+            .shared_capacity(2)
+            .build()
+            .unwrap(),
+    );
     for round in 0..40u64 {
-        thread::scope(|s| {
-            s.spawn(|| {
-                let burst: Vec<_> = (0..10).map(|_| pool.get()).collect();
-                drop(burst);
-            });
-        });
+        // `join` (unlike the end of `thread::scope`) waits until the thread
+        // has really exited, thread-local destructors included, so its id is
+        // free again when the next worker starts.
+        let p = Arc::clone(&pool);
+        thread::spawn(move || {
+            let burst: Vec<_> = (0..10).map(|_| p.get()).collect();
+            drop(burst);
+        })
+        .join()
+        .unwrap();
         // One worker alive at a time: each one inherits the exited worker's
         // cache, so the pool never holds more than one cache plus the queue.
         let stats = pool.stats();

@@ -367,6 +367,9 @@ impl<T: Send> Pool<T> {
         if !accepted {
             local.counters.rejected.bump();
             drop(value);
+            // A refused return is still a use of the pool: apply the trims
+            // this thread missed, as every other return does.
+            local.catch_up(self.epoch.load(Ordering::Relaxed));
             return;
         }
         match local.push(
