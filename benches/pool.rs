@@ -1,1 +1,360 @@
-fn main() {}
+//! Pool versus no pool, and versus the strongest peers.
+//!
+//! Run: `cargo bench --bench pool` (all groups, about 6 minutes on 2 cores),
+//! or a group: `cargo bench --bench pool -- get_return_1t/4KiB`.
+//!
+//! Every operation is "take a buffer with `n` bytes of capacity, check the
+//! capacity, hand it to `black_box`, give it back", so each row differs only
+//! in where the buffer comes from and how it goes back.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::hint::black_box;
+use std::sync::{mpsc, Arc, Barrier};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use lockfree_object_pool::LinearObjectPool;
+use poolkit::{Pool, Reset};
+
+const SIZES: [(usize, &str); 4] = [
+    (64, "64B"),
+    (4096, "4KiB"),
+    (64 * 1024, "64KiB"),
+    (1024 * 1024, "1MiB"),
+];
+
+/// The same (deliberately tiny) use of the buffer in every row.
+#[inline(always)]
+fn touch(buf: &mut Vec<u8>, n: usize) {
+    if buf.capacity() < n {
+        // Only sharded-slab's objects start empty (it builds them with
+        // `Default`); they grow here once and keep the capacity.
+        buf.reserve_exact(n);
+    }
+    black_box(buf);
+}
+
+thread_local! {
+    /// The bare baseline the goal is stated against: a `thread_local!`
+    /// `RefCell<Vec<Vec<u8>>>` pop/push, no stats, no bounds, no aging.
+    static BARE: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
+}
+
+#[inline(always)]
+fn bare_round_trip(n: usize) {
+    let mut buf = BARE
+        .with(|p| p.borrow_mut().pop())
+        .unwrap_or_else(|| Vec::with_capacity(n));
+    touch(&mut buf, n);
+    buf.clear();
+    BARE.with(|p| p.borrow_mut().push(buf));
+}
+
+fn bare_reset() {
+    BARE.with(|p| p.borrow_mut().clear());
+}
+
+fn poolkit_pool(n: usize) -> Pool<Vec<u8>> {
+    Pool::new(move || Vec::with_capacity(n))
+}
+
+fn lockfree_pool(n: usize) -> LinearObjectPool<Vec<u8>> {
+    LinearObjectPool::new(move || Vec::with_capacity(n), |v| v.clear())
+}
+
+/// Runs `op` `iters` times on each of `threads` threads started together;
+/// returns the slowest thread's time, i.e. the time per op *per thread* once
+/// divided by `iters`.
+fn on_threads(threads: usize, iters: u64, op: impl Fn() + Sync) -> Duration {
+    let barrier = Barrier::new(threads);
+    thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    op(); // warm this thread's cache
+                    barrier.wait();
+                    let start = Instant::now();
+                    for _ in 0..iters {
+                        op();
+                    }
+                    start.elapsed()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .max()
+            .unwrap()
+    })
+}
+
+fn get_return_1t(c: &mut Criterion) {
+    for (n, label) in SIZES {
+        let mut g = c.benchmark_group(format!("get_return_1t/{label}"));
+        g.measurement_time(Duration::from_secs(2))
+            .warm_up_time(Duration::from_millis(500));
+
+        let pool = poolkit_pool(n);
+        g.bench_function("poolkit", |b| {
+            b.iter(|| {
+                let mut buf = pool.get();
+                touch(&mut buf, n);
+            })
+        });
+        bare_reset();
+        g.bench_function("bare_thread_local", |b| b.iter(|| bare_round_trip(n)));
+        bare_reset();
+        g.bench_function("no_pool_with_capacity", |b| {
+            b.iter(|| {
+                let mut buf = Vec::with_capacity(n);
+                touch(&mut buf, n);
+            })
+        });
+        g.bench_function("no_pool_vec_zeroed", |b| {
+            b.iter(|| {
+                let mut buf = vec![0u8; n];
+                buf.clear();
+                touch(&mut buf, n);
+            })
+        });
+        let lockfree = lockfree_pool(n);
+        g.bench_function("lockfree_object_pool", |b| {
+            b.iter(|| {
+                let mut buf = lockfree.pull();
+                touch(&mut buf, n);
+            })
+        });
+        let slab: sharded_slab::Pool<Vec<u8>> = sharded_slab::Pool::new();
+        g.bench_function("sharded_slab", |b| {
+            b.iter(|| {
+                let mut buf = slab.create().unwrap();
+                touch(&mut buf, n);
+                let key = buf.key();
+                drop(buf);
+                slab.clear(key);
+            })
+        });
+        g.finish();
+    }
+}
+
+/// An object that is expensive to build: a map and several reserved vectors.
+struct Session {
+    headers: HashMap<String, Vec<u8>>,
+    ids: Vec<u64>,
+    body: Vec<u8>,
+    names: Vec<String>,
+}
+
+impl Session {
+    fn new() -> Self {
+        Session {
+            headers: HashMap::with_capacity(32),
+            ids: Vec::with_capacity(256),
+            body: Vec::with_capacity(4096),
+            names: Vec::with_capacity(16),
+        }
+    }
+
+    #[inline(always)]
+    fn work(&mut self) {
+        self.ids.extend(0..32u64);
+        self.body.extend_from_slice(&[7u8; 128]);
+        black_box(&self.headers);
+        black_box(&self.names);
+        black_box((&self.ids, &self.body));
+    }
+}
+
+impl Reset for Session {
+    fn reset(&mut self) {
+        self.headers.reset();
+        self.ids.reset();
+        self.body.reset();
+        self.names.reset();
+    }
+}
+
+fn expensive_object(c: &mut Criterion) {
+    let mut g = c.benchmark_group("expensive_object_1t");
+    g.measurement_time(Duration::from_secs(2))
+        .warm_up_time(Duration::from_millis(500));
+    let pool = Pool::new(Session::new);
+    g.bench_function("poolkit", |b| b.iter(|| pool.get().work()));
+    g.bench_function("no_pool", |b| b.iter(|| Session::new().work()));
+    let lockfree = LinearObjectPool::new(Session::new, Session::reset);
+    g.bench_function("lockfree_object_pool", |b| {
+        b.iter(|| lockfree.pull().work())
+    });
+    g.finish();
+}
+
+fn get_return_2t(c: &mut Criterion) {
+    let n = 4096;
+    let mut g = c.benchmark_group("get_return_2t/4KiB");
+    g.measurement_time(Duration::from_secs(3))
+        .warm_up_time(Duration::from_millis(500))
+        .sample_size(30);
+
+    let pool = poolkit_pool(n);
+    g.bench_function("poolkit", |b| {
+        b.iter_custom(|iters| {
+            on_threads(2, iters, || {
+                let mut buf = pool.get();
+                touch(&mut buf, n);
+            })
+        })
+    });
+    g.bench_function("bare_thread_local", |b| {
+        b.iter_custom(|iters| on_threads(2, iters, || bare_round_trip(n)))
+    });
+    g.bench_function("no_pool_with_capacity", |b| {
+        b.iter_custom(|iters| {
+            on_threads(2, iters, || {
+                let mut buf = Vec::with_capacity(n);
+                touch(&mut buf, n);
+            })
+        })
+    });
+    let lockfree = lockfree_pool(n);
+    g.bench_function("lockfree_object_pool", |b| {
+        b.iter_custom(|iters| {
+            on_threads(2, iters, || {
+                let mut buf = lockfree.pull();
+                touch(&mut buf, n);
+            })
+        })
+    });
+    let slab: sharded_slab::Pool<Vec<u8>> = sharded_slab::Pool::new();
+    g.bench_function("sharded_slab", |b| {
+        b.iter_custom(|iters| {
+            on_threads(2, iters, || {
+                let mut buf = slab.create().unwrap();
+                touch(&mut buf, n);
+                let key = buf.key();
+                drop(buf);
+                slab.clear(key);
+            })
+        })
+    });
+    g.finish();
+}
+
+const CHANNEL_CAPACITY: usize = 1024;
+
+/// Producer takes `iters` items with `make` and sends them; the consumer
+/// drops them (giving pooled ones back on its own thread). Time per item.
+fn cross_thread_run<T: Send>(
+    iters: u64,
+    make: impl Fn() -> T,
+    consume: impl Fn(T) + Send,
+) -> Duration {
+    let (tx, rx) = mpsc::sync_channel::<T>(CHANNEL_CAPACITY);
+    let start = Instant::now();
+    thread::scope(|s| {
+        s.spawn(move || {
+            for item in rx {
+                consume(item);
+            }
+        });
+        for _ in 0..iters {
+            tx.send(make()).unwrap();
+        }
+        drop(tx);
+    });
+    start.elapsed()
+}
+
+fn cross_thread(c: &mut Criterion) {
+    let n = 4096;
+    let mut g = c.benchmark_group("cross_thread/4KiB");
+    g.measurement_time(Duration::from_secs(3))
+        .warm_up_time(Duration::from_millis(500))
+        .sample_size(30);
+
+    g.bench_function("channel_alone", |b| {
+        b.iter_custom(|iters| {
+            cross_thread_run(iters, Vec::<u8>::new, |v| {
+                black_box(v);
+            })
+        })
+    });
+    // Up to CHANNEL_CAPACITY objects are in flight at once: the pool must be
+    // able to keep that many, or returns overflow and gets miss (the stats'
+    // `dropped_full` and `misses` say so). The peers grow without bound.
+    let pool = Arc::new(
+        Pool::builder(move || Vec::with_capacity(n))
+            .shared_capacity(2 * CHANNEL_CAPACITY)
+            .build()
+            .unwrap(),
+    );
+    g.bench_function("poolkit", |b| {
+        b.iter_custom(|iters| {
+            cross_thread_run(
+                iters,
+                || {
+                    let mut buf = pool.get_owned();
+                    touch(&mut buf, n);
+                    buf
+                },
+                |buf| drop(black_box(buf)),
+            )
+        })
+    });
+    g.bench_function("no_pool_with_capacity", |b| {
+        b.iter_custom(|iters| {
+            cross_thread_run(
+                iters,
+                || {
+                    let mut buf = Vec::with_capacity(n);
+                    touch(&mut buf, n);
+                    buf
+                },
+                |buf| drop(black_box(buf)),
+            )
+        })
+    });
+    let lockfree = Arc::new(lockfree_pool(n));
+    g.bench_function("lockfree_object_pool", |b| {
+        b.iter_custom(|iters| {
+            cross_thread_run(
+                iters,
+                || {
+                    let mut buf = lockfree.pull_owned();
+                    touch(&mut buf, n);
+                    buf
+                },
+                |buf| drop(black_box(buf)),
+            )
+        })
+    });
+    let slab: Arc<sharded_slab::Pool<Vec<u8>>> = Arc::new(sharded_slab::Pool::new());
+    g.bench_function("sharded_slab", |b| {
+        b.iter_custom(|iters| {
+            cross_thread_run(
+                iters,
+                || {
+                    let mut buf = slab.create().unwrap();
+                    touch(&mut buf, n);
+                    buf.key()
+                },
+                |key| {
+                    slab.clear(key);
+                },
+            )
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    get_return_1t,
+    expensive_object,
+    get_return_2t,
+    cross_thread
+);
+criterion_main!(benches);

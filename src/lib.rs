@@ -1,12 +1,64 @@
-//! poolkit: pool, bound, prove.
+//! poolkit takes allocation pressure off hot paths and keeps memory bounded.
+//!
+//! - [`Pool<T>`]: `sync.Pool` for Rust. Per-thread caches over a bounded
+//!   shared queue, a [`Reset`] hook on return, an `accept` hook to refuse
+//!   objects that grew too large, two-generation aging with
+//!   [`Pool::trim`], statistics, borrowed ([`Pooled`]) and owned
+//!   ([`OwnedPooled`], `Send + 'static`) guards.
+//! - [`Reset`]: "clear the contents, keep the allocation", for the std
+//!   collections and your own types.
+//!
+//! # Quick start
+//!
+//! ```
+//! use poolkit::Pool;
+//!
+//! // Before: `let mut body = Vec::with_capacity(4096);` on every request.
+//! let pool = Pool::new(|| Vec::<u8>::with_capacity(4096));
+//! for request in 0..1000 {
+//!     let mut body = pool.get(); // warm buffer after the first request
+//!     body.extend_from_slice(b"response ");
+//!     body.extend_from_slice(request.to_string().as_bytes());
+//! } // returned (cleared) when the guard drops
+//! assert_eq!(pool.stats().misses, 1); // one buffer served 1000 requests
+//! ```
+//!
+//! # Guarantees
+//!
+//! - **Bounded**: a pool keeps at most `threads × local_capacity +
+//!   shared_capacity` objects; an `accept` hook can refuse oversized ones.
+//! - **Memory goes back**: an object not reused between two [`Pool::trim`]
+//!   calls is freed.
+//! - **No allocation in steady state**: a warm get/return round trip
+//!   allocates nothing, checked by dhat tests in `tests/pool_alloc_*.rs`.
+//! - **No surprises from hooks**: factory, reset and accept run outside any
+//!   borrow or lock and may use the same pool; a panicking hook loses only
+//!   the object at hand; a guard dropped while panicking drops its object.
+//!
+//! # Threads
+//!
+//! A thread's cache outlives the thread: the next thread to start takes it
+//! over, objects and all (see [`pool`] for the details and what `trim` does
+//! to idle threads).
+//!
+//! # Features
+//!
+//! | feature | default | what it adds | cost |
+//! |---|---|---|---|
+//! | `bytes` | yes | [`Reset`] for `bytes::BytesMut` | the `bytes` dependency |
 #![warn(
     missing_docs,
     unsafe_op_in_unsafe_fn,
     clippy::undocumented_unsafe_blocks
 )]
+#![forbid(unsafe_code)]
 
 pub mod cache;
+pub mod implementation;
+pub mod pool;
 mod reset;
+mod sync;
 
 pub use cache::{ManualClock, ShardedTtlCache, TtlCache};
+pub use pool::{OwnedPooled, Pool, PoolBuilder, PoolConfigError, PoolStats, Pooled};
 pub use reset::Reset;

@@ -76,6 +76,9 @@ impl fmt::Display for CacheConfigError {
 
 impl std::error::Error for CacheConfigError {}
 
+/// The smallest shard the default shard count makes.
+const MIN_DEFAULT_SHARD_CAPACITY: usize = 64;
+
 /// The settings both builders share.
 #[derive(Debug, Clone, Copy)]
 struct Common {
@@ -382,8 +385,10 @@ impl<K, V> ShardedCacheBuilder<K, V> {
 
 impl<K, V, S, C> ShardedCacheBuilder<K, V, S, C> {
     /// Number of independently locked shards. Default: 4 × the available parallelism,
-    /// rounded up to a power of two, and never more than the capacity. The capacity and
-    /// weight budget are split evenly between shards.
+    /// rounded up to a power of two, but no more than one shard per 64 entries of capacity
+    /// (a cache of fewer than 128 entries has one shard). An explicit count is capped at the
+    /// capacity (and the weight budget). The capacity and weight budget are split evenly
+    /// between shards, so each key competes only with the keys of its shard.
     ///
     /// # Examples
     ///
@@ -561,7 +566,12 @@ where
             Some(n) => n,
             None => {
                 let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-                (cpus * 4).next_power_of_two()
+                // Enough shards to keep contention low, but each at least
+                // `MIN_DEFAULT_SHARD_CAPACITY` entries, so a small cache is not split into
+                // shards too small to keep their hot keys.
+                (cpus * 4)
+                    .next_power_of_two()
+                    .min((limits.capacity / MIN_DEFAULT_SHARD_CAPACITY).max(1))
             }
         }
         .min(limits.capacity);

@@ -1,0 +1,415 @@
+//! [`Pool<T>`]: `sync.Pool` for Rust.
+//!
+//! # Tiers
+//!
+//! ```text
+//!  get ──> this thread's cache ──miss──> shared queue ──miss──> factory
+//!  return ─> reset ─> accept? ─> this thread's cache ─full─> shared queue ─full─> drop
+//! ```
+//!
+//! - The thread cache is a LIFO stack of at most `local_capacity` objects,
+//!   one per thread and per pool (from the `thread_local` crate). The fast
+//!   path touches only it: no atomic read-modify-write, no lock.
+//! - The shared queue is a lock-free bounded `crossbeam_queue::ArrayQueue` of
+//!   `shared_capacity` objects. It absorbs returns that overflow a thread's
+//!   cache, and it is how objects returned on one thread reach another.
+//! - Retention never exceeds `threads × local_capacity + shared_capacity`,
+//!   where `threads` counts the threads that used the pool and are alive (an
+//!   exited thread's cache is handed to the next thread that starts, see
+//!   below).
+//!
+//! # Aging: `trim`
+//!
+//! [`Pool::trim`] ages what the pool keeps over two generations, like Go's
+//! victim cache at each garbage collection: an object not taken between two
+//! consecutive `trim` calls is freed. Call it from a timer (say every few
+//! seconds) and a burst's memory goes back within two periods.
+//!
+//! - The shared queue and the calling thread's cache are trimmed at once.
+//! - Every other thread's cache is trimmed at that thread's next use of the
+//!   pool (get, return or `put`), and it then applies every trim it missed:
+//!   after two missed trims, its whole cache is freed. A thread that never
+//!   uses the pool again keeps at most `local_capacity` objects until it
+//!   exits and its slot is reused, or until the pool is dropped.
+//!
+//! # Thread exit
+//!
+//! A thread's cache is not freed when the thread exits: the `thread_local`
+//! crate hands it, with its objects, to the next thread that gets the exited
+//! thread's id. So a pool used by short-lived threads keeps at most
+//! `local_capacity` objects per *concurrently alive* thread, its objects are
+//! reused by later threads, and the next thread applies the trims that
+//! happened meanwhile on its first use. Everything is freed, exactly once,
+//! when the pool is dropped.
+//!
+//! # Hooks
+//!
+//! The factory, reset and accept hooks (and `T`'s `Drop`) never run while
+//! the pool holds a borrow or a lock, so they may use the same pool again.
+//! A panicking hook loses the object at hand and nothing else.
+
+mod builder;
+mod guard;
+mod local;
+mod shared;
+mod stats;
+
+#[cfg(all(test, loom))]
+mod loom_models;
+
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use thread_local::ThreadLocal;
+
+use self::builder::{AcceptHook, Factory, ResetHook};
+use self::local::LocalCache;
+use self::shared::SharedTier;
+use self::stats::LocalCounters;
+use crate::sync::{AtomicU64, Ordering};
+use crate::Reset;
+
+pub use self::builder::{
+    PoolBuilder, PoolConfigError, DEFAULT_LOCAL_CAPACITY, DEFAULT_SHARED_CAPACITY,
+    MAX_LOCAL_CAPACITY, MAX_SHARED_CAPACITY,
+};
+pub use self::guard::{OwnedPooled, Pooled};
+pub use self::stats::PoolStats;
+
+/// A pool of reusable objects: per-thread caches over a shared bounded
+/// queue, with reset on return, bounded retention, aging and statistics.
+/// See the [module docs](self) for the tiers, aging and thread exit.
+///
+/// # Guarantees
+///
+/// - **Allocation**: once warm, [`get`](Self::get) and returning a guard make
+///   no heap allocation (the factory runs only on a miss; the first use of
+///   the pool on a thread allocates that thread's cache once).
+/// - **Bounded**: at most `threads × local_capacity + shared_capacity`
+///   objects are kept; returns beyond that are dropped.
+/// - **Clean**: every object handed out is fresh from the factory or was
+///   reset since its last use.
+/// - **Panics**: a guard dropped while unwinding drops its object; a
+///   panicking hook loses only the object at hand. The pool never poisons.
+///
+/// # Examples
+///
+/// ```
+/// use poolkit::Pool;
+///
+/// let pool: Pool<Vec<u8>> = Pool::new(|| Vec::with_capacity(4096));
+///
+/// for request in 0..3 {
+///     let mut body = pool.get(); // reuses the buffer after the first round
+///     body.extend_from_slice(format!("response {request}").as_bytes());
+///     assert!(body.starts_with(b"response"));
+/// } // each guard drop clears the buffer and keeps it
+///
+/// let stats = pool.stats();
+/// assert_eq!(stats.misses, 1); // one allocation for three requests
+/// assert_eq!(stats.local_hits, 2);
+/// ```
+pub struct Pool<T: Send> {
+    locals: ThreadLocal<LocalCache<Box<T>>>,
+    /// Bumped by every `trim`; caches compare it with the epoch they saw.
+    epoch: AtomicU64,
+    local_capacity: usize,
+    shared: SharedTier<Box<T>>,
+    factory: Factory<T>,
+    reset: ResetHook<T>,
+    accept: Option<AcceptHook<T>>,
+    /// Every thread cache's counters, for `stats`. One entry per cache ever
+    /// made, and caches are reused across thread exits, so it is bounded by
+    /// the number of threads alive at once.
+    counters: Mutex<Vec<Arc<LocalCounters>>>,
+}
+
+impl<T: Reset + Send> Pool<T> {
+    /// A pool with default capacities that resets objects with [`Reset`].
+    ///
+    /// ```
+    /// use poolkit::Pool;
+    ///
+    /// let pool = Pool::new(String::new);
+    /// pool.get().push_str("scratch");
+    /// assert!(pool.get().is_empty()); // reset on return
+    /// ```
+    pub fn new(factory: impl Fn() -> T + Send + Sync + 'static) -> Self {
+        Self::builder(factory)
+            .build()
+            .expect("the default configuration is valid")
+    }
+
+    /// A [`PoolBuilder`] that resets objects with [`Reset`] unless told
+    /// otherwise.
+    pub fn builder(factory: impl Fn() -> T + Send + Sync + 'static) -> PoolBuilder<T> {
+        PoolBuilder::with_reset_trait(Box::new(factory))
+    }
+}
+
+impl<T: Send> Pool<T> {
+    /// A [`PoolBuilder`] for a type that does not implement [`Reset`]: `reset`
+    /// clears an object on return.
+    ///
+    /// ```
+    /// use poolkit::Pool;
+    ///
+    /// struct Frame { pixels: Vec<u32>, seq: u64 }
+    /// let pool = Pool::builder_with_reset(
+    ///     || Frame { pixels: Vec::with_capacity(64), seq: 0 },
+    ///     |f| { f.pixels.clear(); f.seq = 0; },
+    /// )
+    /// .build()
+    /// .unwrap();
+    /// let mut frame = pool.get();
+    /// frame.seq = 7;
+    /// drop(frame);
+    /// assert_eq!(pool.get().seq, 0);
+    /// ```
+    pub fn builder_with_reset(
+        factory: impl Fn() -> T + Send + Sync + 'static,
+        reset: impl Fn(&mut T) + Send + Sync + 'static,
+    ) -> PoolBuilder<T> {
+        PoolBuilder::new(Box::new(factory), ResetHook::Closure(Box::new(reset)))
+    }
+
+    pub(crate) fn from_parts(
+        factory: Factory<T>,
+        reset: ResetHook<T>,
+        accept: Option<AcceptHook<T>>,
+        local_capacity: usize,
+        shared_capacity: usize,
+    ) -> Self {
+        Pool {
+            locals: ThreadLocal::new(),
+            epoch: AtomicU64::new(0),
+            local_capacity,
+            shared: SharedTier::new(shared_capacity),
+            factory,
+            reset,
+            accept,
+            counters: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Takes an object: from this thread's cache, else the shared queue,
+    /// else a new one from the factory. The guard gives it back when dropped.
+    ///
+    /// O(1). No allocation unless the factory runs (and, once per thread, to
+    /// make the thread's cache).
+    #[inline]
+    pub fn get(&self) -> Pooled<'_, T> {
+        Pooled::new(self, self.take())
+    }
+
+    /// Like [`get`](Self::get), but the guard holds an `Arc` of the pool
+    /// instead of borrowing it: it is `Send + 'static` when `T` is, for
+    /// spawned tasks, `.await` points and other threads.
+    #[inline]
+    pub fn get_owned(self: &Arc<Self>) -> OwnedPooled<T> {
+        OwnedPooled::new(Arc::clone(self), self.take())
+    }
+
+    /// Gives the pool an object made elsewhere (or detached earlier). It is
+    /// reset, checked by `accept`, and kept if there is room, exactly like a
+    /// returned guard.
+    ///
+    /// Allocation: the pool keeps objects boxed (so that a round trip moves
+    /// one pointer, not the whole object), so `put` makes one allocation of
+    /// `size_of::<T>()` bytes for the box, and [`Pooled::detach`] frees one.
+    /// Guard round trips (`get`, then drop) allocate nothing; prefer them in
+    /// hot loops.
+    ///
+    /// ```
+    /// use poolkit::Pool;
+    ///
+    /// let pool = Pool::new(Vec::<u8>::new);
+    /// pool.put(Vec::with_capacity(1024));
+    /// let buf = pool.get(); // the vector put above, cleared
+    /// assert!(buf.capacity() >= 1024);
+    /// assert_eq!(pool.stats().misses, 0);
+    /// ```
+    #[inline]
+    pub fn put(&self, value: T) {
+        let local = self.local();
+        local.counters.puts.bump();
+        self.recycle(local, Box::new(value));
+    }
+
+    /// Ages the pool by one generation: frees every object that was kept
+    /// since the previous `trim` without being taken. Returns how many
+    /// objects this call freed (the shared queue's and the calling thread's;
+    /// other threads free theirs at their next use of the pool).
+    ///
+    /// Two calls with no use in between free everything the shared queue and
+    /// the calling thread keep. O(objects freed).
+    ///
+    /// ```
+    /// use poolkit::Pool;
+    ///
+    /// let pool = Pool::new(Vec::<u8>::new);
+    /// let burst: Vec<_> = (0..10).map(|_| pool.get()).collect();
+    /// drop(burst); // 10 objects kept
+    /// assert_eq!(pool.stats().retained, 10);
+    /// pool.trim(); // marks them old
+    /// let reused = pool.get(); // one is used again: young
+    /// drop(reused);
+    /// assert_eq!(pool.trim(), 9); // the nine untouched ones go
+    /// assert_eq!(pool.stats().retained, 1);
+    /// ```
+    pub fn trim(&self) -> usize {
+        // Relaxed: the epoch publishes no data. A thread that uses the pool
+        // after this call (ordered by any synchronization) reads this value
+        // or a later one, by coherence, and then applies the trim.
+        let epoch = self.epoch.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
+        let mut freed = self.shared.trim();
+        if let Some(local) = self.locals.get() {
+            freed += local.catch_up(epoch);
+        }
+        freed
+    }
+
+    /// A snapshot of the pool's counters. O(threads that used the pool).
+    pub fn stats(&self) -> PoolStats {
+        let mut stats = PoolStats::default();
+        let counters = self.counters.lock().unwrap_or_else(PoisonError::into_inner);
+        for c in counters.iter() {
+            stats.add_local(c);
+        }
+        drop(counters);
+        stats.finish(self.shared.len(), self.shared.trimmed())
+    }
+
+    /// How many objects each thread may keep.
+    pub fn local_capacity(&self) -> usize {
+        self.local_capacity
+    }
+
+    /// How many objects the shared queue may keep.
+    pub fn shared_capacity(&self) -> usize {
+        self.shared.capacity()
+    }
+
+    /// The calling thread's cache, made on first use.
+    #[inline]
+    fn local(&self) -> &LocalCache<Box<T>> {
+        self.locals.get_or(|| self.new_local())
+    }
+
+    #[cold]
+    fn new_local(&self) -> LocalCache<Box<T>> {
+        let counters = Arc::new(LocalCounters::default());
+        self.counters
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(Arc::clone(&counters));
+        LocalCache::new(
+            self.local_capacity,
+            self.epoch.load(Ordering::Relaxed),
+            counters,
+        )
+    }
+
+    #[inline]
+    fn take(&self) -> Box<T> {
+        let local = self.local();
+        match local.pop(self.epoch.load(Ordering::Relaxed)) {
+            Some(value) => {
+                local.counters.local_hits.bump();
+                value
+            }
+            None => self.take_slow(local),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn take_slow(&self, local: &LocalCache<Box<T>>) -> Box<T> {
+        if let Some(value) = self.shared.pop() {
+            local.counters.shared_hits.bump();
+            return value;
+        }
+        // Counted after the factory returns: a panicking factory hands
+        // nothing out.
+        let value = Box::new((self.factory)());
+        local.counters.misses.bump();
+        value
+    }
+
+    /// Takes an object back from a guard.
+    #[inline]
+    pub(crate) fn give_back(&self, value: Box<T>) {
+        let local = self.local();
+        if std::thread::panicking() {
+            // The object may be half-updated: do not reset or reuse it.
+            local.counters.discarded_unwinding.bump();
+            drop(value);
+            return;
+        }
+        self.recycle(local, value);
+    }
+
+    pub(crate) fn note_detached(&self) {
+        self.local().counters.detached.bump();
+    }
+
+    #[inline]
+    fn recycle(&self, local: &LocalCache<Box<T>>, mut value: Box<T>) {
+        // If a hook panics, `value` is dropped by the unwinding and this
+        // guard counts it; the pool holds no borrow here, so it stays usable.
+        let on_panic = CountOnUnwind(&local.counters);
+        self.reset.run(&mut value);
+        let accepted = match &self.accept {
+            Some(accept) => accept(&value),
+            None => true,
+        };
+        std::mem::forget(on_panic);
+        if !accepted {
+            local.counters.rejected.bump();
+            drop(value);
+            // A refused return is still a use of the pool: apply the trims
+            // this thread missed, as every other return does.
+            local.catch_up(self.epoch.load(Ordering::Relaxed));
+            return;
+        }
+        match local.push(
+            value,
+            self.local_capacity,
+            self.epoch.load(Ordering::Relaxed),
+        ) {
+            Ok(()) => local.counters.local_stores.bump(),
+            Err(value) => self.overflow(local, value),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn overflow(&self, local: &LocalCache<Box<T>>, value: Box<T>) {
+        match self.shared.push(value) {
+            Ok(()) => local.counters.shared_stores.bump(),
+            Err(value) => {
+                local.counters.dropped_full.bump();
+                drop(value);
+            }
+        }
+    }
+}
+
+/// Counts a hook panic when dropped; forgotten when the hooks return.
+struct CountOnUnwind<'a>(&'a LocalCounters);
+
+impl Drop for CountOnUnwind<'_> {
+    fn drop(&mut self) {
+        self.0.hook_panics.bump();
+    }
+}
+
+impl<T: Send> fmt::Debug for Pool<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pool")
+            .field("local_capacity", &self.local_capacity)
+            .field("shared_capacity", &self.shared_capacity())
+            .field("stats", &self.stats())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,160 @@
+//! Pool statistics: per-thread single-writer counters and the public snapshot.
+
+use crate::sync::{AtomicU64, Ordering};
+
+/// A counter written by exactly one thread at a time and read by any.
+///
+/// The owning thread increments it with a plain load and store (no
+/// read-modify-write instruction, no contention); readers see a value that
+/// only grows. "One writer at a time" holds because each counter lives in one
+/// thread's cache, and a cache passes to another thread only after its first
+/// owner exited (the `thread_local` crate synchronizes that hand-over).
+#[derive(Default)]
+pub(crate) struct Counter(AtomicU64);
+
+impl Counter {
+    /// Adds one. Must only be called by the thread that owns the counter.
+    #[inline]
+    pub(crate) fn bump(&self) {
+        // Relaxed: the value publishes no other data; readers only need a
+        // value that is not torn, which any atomic load gives.
+        self.0
+            .store(self.0.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+    }
+
+    /// Reads the current value (from any thread).
+    #[inline]
+    pub(crate) fn read(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// The counters of one thread's cache. Every event is counted on the thread
+/// where it happened; [`PoolStats`] sums them.
+#[derive(Default)]
+pub(crate) struct LocalCounters {
+    pub(crate) local_hits: Counter,
+    pub(crate) shared_hits: Counter,
+    pub(crate) misses: Counter,
+    pub(crate) puts: Counter,
+    pub(crate) local_stores: Counter,
+    pub(crate) shared_stores: Counter,
+    pub(crate) rejected: Counter,
+    pub(crate) dropped_full: Counter,
+    pub(crate) hook_panics: Counter,
+    pub(crate) discarded_unwinding: Counter,
+    pub(crate) detached: Counter,
+    pub(crate) trimmed: Counter,
+}
+
+/// A snapshot of a [`Pool`](crate::Pool)'s counters, from
+/// [`Pool::stats`](crate::Pool::stats).
+///
+/// Counting is always on: each event costs the thread that causes it one
+/// uncontended store to its own cache line. Each field is exact once the pool
+/// is quiet; while other threads are working, fields are read one after the
+/// other, so sums across fields may be off by the operations in flight.
+///
+/// # Identities
+///
+/// - `gets == local_hits + shared_hits + misses`
+/// - `returns == stored_local + stored_shared + rejected + dropped_full + hook_panics`
+/// - `outstanding == gets - (returns - puts) - detached - discarded_unwinding`
+///   (guards alive now; values handed to [`put`](crate::Pool::put) were not
+///   counted as gets)
+///
+/// # Examples
+///
+/// ```
+/// use poolkit::Pool;
+///
+/// let pool: Pool<Vec<u8>> = Pool::new(Vec::new);
+/// let a = pool.get(); // miss: the factory runs
+/// drop(a);            // back into this thread's cache
+/// let b = pool.get(); // local hit
+/// let s = pool.stats();
+/// assert_eq!((s.gets, s.misses, s.local_hits), (2, 1, 1));
+/// assert_eq!((s.outstanding, s.retained), (1, 0));
+/// drop(b);
+/// assert_eq!(pool.stats().retained, 1);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct PoolStats {
+    /// Objects handed out by `get`/`get_owned`.
+    pub gets: u64,
+    /// Gets served from the calling thread's cache.
+    pub local_hits: u64,
+    /// Gets served from the shared queue.
+    pub shared_hits: u64,
+    /// Gets that called the factory (the allocations the pool did not save).
+    pub misses: u64,
+    /// Objects given back: guards dropped normally plus `put` calls.
+    pub returns: u64,
+    /// Of `returns`, the ones that came through [`Pool::put`](crate::Pool::put).
+    pub puts: u64,
+    /// Returns stored in the returning thread's cache.
+    pub stored_local: u64,
+    /// Returns stored in the shared queue.
+    pub stored_shared: u64,
+    /// Returns refused by the `accept` hook (and dropped).
+    pub rejected: u64,
+    /// Returns dropped because the thread's cache and the shared queue were full.
+    pub dropped_full: u64,
+    /// Returns dropped because the reset or accept hook panicked.
+    pub hook_panics: u64,
+    /// Guards dropped while their thread was panicking: their objects were
+    /// dropped, not reset or reused.
+    pub discarded_unwinding: u64,
+    /// Objects kept for good through `detach`.
+    pub detached: u64,
+    /// Objects freed by `trim` aging.
+    pub trimmed: u64,
+    /// Objects held by the pool now (all threads' caches plus the shared queue).
+    pub retained: u64,
+    /// Guards alive now.
+    pub outstanding: u64,
+}
+
+impl PoolStats {
+    /// Adds one thread's counters into the snapshot.
+    pub(crate) fn add_local(&mut self, c: &LocalCounters) {
+        let (local_hits, shared_hits, misses) =
+            (c.local_hits.read(), c.shared_hits.read(), c.misses.read());
+        self.local_hits += local_hits;
+        self.shared_hits += shared_hits;
+        self.misses += misses;
+        self.puts += c.puts.read();
+        let stored_local = c.local_stores.read();
+        self.stored_local += stored_local;
+        self.stored_shared += c.shared_stores.read();
+        self.rejected += c.rejected.read();
+        self.dropped_full += c.dropped_full.read();
+        self.hook_panics += c.hook_panics.read();
+        self.discarded_unwinding += c.discarded_unwinding.read();
+        self.detached += c.detached.read();
+        let trimmed = c.trimmed.read();
+        self.trimmed += trimmed;
+        // What this thread's cache holds: stored minus taken minus trimmed.
+        // Read in the opposite order of how they grow so a racing snapshot
+        // cannot underflow: `local_hits` and `trimmed` were read before
+        // `stored_local`.
+        self.retained += stored_local.saturating_sub(local_hits + trimmed);
+    }
+
+    /// Fills in the derived fields once every thread was added.
+    pub(crate) fn finish(mut self, shared_len: usize, shared_trimmed: u64) -> Self {
+        self.gets = self.local_hits + self.shared_hits + self.misses;
+        self.returns = self.stored_local
+            + self.stored_shared
+            + self.rejected
+            + self.dropped_full
+            + self.hook_panics;
+        self.trimmed += shared_trimmed;
+        self.retained += shared_len as u64;
+        let ended =
+            self.returns.saturating_sub(self.puts) + self.detached + self.discarded_unwinding;
+        self.outstanding = self.gets.saturating_sub(ended);
+        self
+    }
+}

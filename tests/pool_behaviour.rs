@@ -1,0 +1,359 @@
+//! Behaviour of `Pool<T>` through the public API: reuse, reset, bounds,
+//! threads, hooks that re-enter the pool, panics, aging and drop.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier, Mutex, OnceLock};
+use std::thread;
+
+use poolkit::{OwnedPooled, Pool, PoolConfigError, Reset};
+
+#[test]
+fn reuses_and_resets_on_one_thread() {
+    let pool = Pool::new(|| Vec::<u8>::with_capacity(128));
+    let mut a = pool.get();
+    a.extend_from_slice(b"secret");
+    let ptr = a.as_ptr();
+    drop(a);
+    let b = pool.get();
+    assert!(b.is_empty(), "a reused object must have been reset");
+    assert_eq!(b.as_ptr(), ptr, "the same allocation comes back");
+    let s = pool.stats();
+    assert_eq!((s.gets, s.misses, s.local_hits, s.returns), (2, 1, 1, 1));
+}
+
+#[test]
+fn custom_reset_replaces_the_trait() {
+    let pool = Pool::builder(|| vec![0u8; 4])
+        .reset(|v| v.iter_mut().for_each(|b| *b = 9))
+        .build()
+        .unwrap();
+    drop(pool.get());
+    assert_eq!(&pool.get()[..], &[9, 9, 9, 9]);
+}
+
+#[test]
+fn accept_refuses_oversized_objects() {
+    let pool = Pool::builder(|| Vec::<u8>::with_capacity(16))
+        .accept(|v| v.capacity() <= 1024)
+        .build()
+        .unwrap();
+    let mut big = pool.get();
+    big.reserve(1 << 16);
+    drop(big);
+    drop(pool.get()); // a small one: kept
+    let s = pool.stats();
+    assert_eq!(s.rejected, 1);
+    assert_eq!(s.retained, 1);
+    assert!(pool.get().capacity() <= 1024);
+}
+
+#[test]
+fn invalid_configurations_name_the_field() {
+    let err = Pool::builder(Vec::<u8>::new)
+        .shared_capacity(poolkit::pool::MAX_SHARED_CAPACITY + 1)
+        .build()
+        .unwrap_err();
+    assert_eq!(err.field(), "shared_capacity");
+    assert!(err.to_string().contains("shared_capacity"));
+    let err = Pool::builder(Vec::<u8>::new)
+        .local_capacity(0)
+        .shared_capacity(0)
+        .build()
+        .unwrap_err();
+    assert_eq!(err, PoolConfigError::NoCapacity);
+    // Either tier alone is a valid pool.
+    assert!(Pool::builder(Vec::<u8>::new)
+        .local_capacity(0)
+        .build()
+        .is_ok());
+    assert!(Pool::builder(Vec::<u8>::new)
+        .shared_capacity(0)
+        .build()
+        .is_ok());
+}
+
+#[test]
+fn retention_is_bounded_on_one_thread() {
+    let pool = Pool::builder(Vec::<u8>::new)
+        .local_capacity(4)
+        .shared_capacity(3)
+        .build()
+        .unwrap();
+    let burst: Vec<_> = (0..20).map(|_| pool.get()).collect();
+    drop(burst);
+    let s = pool.stats();
+    assert_eq!(s.retained, 7);
+    assert_eq!(
+        (s.stored_local, s.stored_shared, s.dropped_full),
+        (4, 3, 13)
+    );
+}
+
+#[test]
+fn retention_is_bounded_across_threads() {
+    const THREADS: usize = 4;
+    let pool = Pool::builder(Vec::<u8>::new)
+        .local_capacity(5)
+        .shared_capacity(7)
+        .build()
+        .unwrap();
+    let barrier = Barrier::new(THREADS);
+    thread::scope(|s| {
+        for _ in 0..THREADS {
+            s.spawn(|| {
+                for _ in 0..50 {
+                    let burst: Vec<_> = (0..30).map(|_| pool.get()).collect();
+                    barrier.wait();
+                    drop(burst);
+                    let retained = pool.stats().retained;
+                    assert!(retained <= (THREADS * 5 + 7) as u64, "{retained}");
+                }
+            });
+        }
+    });
+    let s = pool.stats();
+    assert!(s.retained <= (THREADS * 5 + 7) as u64);
+    assert_eq!(s.outstanding, 0);
+    assert_eq!(s.gets, (THREADS * 50 * 30) as u64);
+}
+
+#[test]
+fn objects_returned_on_another_thread_are_reused() {
+    let pool = Arc::new(
+        Pool::builder(|| Vec::<u8>::with_capacity(64))
+            .local_capacity(0) // everything goes through the shared queue
+            .shared_capacity(8)
+            .build()
+            .unwrap(),
+    );
+    let guards: Vec<OwnedPooled<Vec<u8>>> = (0..8).map(|_| pool.get_owned()).collect();
+    thread::spawn(move || drop(guards)).join().unwrap();
+    assert_eq!(pool.stats().retained, 8);
+    let again: Vec<_> = (0..8).map(|_| pool.get()).collect();
+    let s = pool.stats();
+    assert_eq!((s.misses, s.shared_hits), (8, 8));
+    drop(again);
+}
+
+#[test]
+fn owned_guard_is_send_and_static() {
+    fn assert_send_static<T: Send + 'static>(_: &T) {}
+    let pool = Arc::new(Pool::new(String::new));
+    let guard = pool.get_owned();
+    assert_send_static(&guard);
+    drop(pool); // the guard keeps the pool alive
+    let mut guard = guard;
+    guard.push_str("still fine");
+    assert_eq!(guard.pool().stats().outstanding, 1);
+}
+
+#[test]
+fn put_and_detach_are_counted() {
+    let pool = Pool::new(Vec::<u8>::new);
+    let kept = pool.get().detach();
+    pool.put(kept);
+    pool.put(Vec::with_capacity(10));
+    let s = pool.stats();
+    assert_eq!((s.detached, s.puts, s.returns, s.retained), (1, 2, 2, 2));
+    assert_eq!(s.outstanding, 0);
+}
+
+static REENTRANT: OnceLock<Pool<Vec<u8>>> = OnceLock::new();
+static IN_RESET: AtomicBool = AtomicBool::new(false);
+
+#[test]
+fn hooks_may_use_the_same_pool() {
+    let pool = REENTRANT.get_or_init(|| {
+        Pool::builder(|| {
+            // The factory reads stats and gives the pool a spare.
+            let pool = REENTRANT.get().unwrap();
+            let _ = pool.stats();
+            pool.put(Vec::with_capacity(8));
+            Vec::with_capacity(8)
+        })
+        .reset(|v| {
+            v.clear();
+            // The reset hook takes and returns another object, once.
+            if !IN_RESET.swap(true, Ordering::SeqCst) {
+                let pool = REENTRANT.get().unwrap();
+                drop(pool.get());
+                IN_RESET.store(false, Ordering::SeqCst);
+            }
+        })
+        .accept(|_| {
+            let _ = REENTRANT.get().unwrap().trim();
+            true
+        })
+        .build()
+        .unwrap()
+    });
+    for _ in 0..10 {
+        let a = pool.get();
+        let b = pool.get();
+        drop(a);
+        drop(b);
+    }
+    let s = pool.stats();
+    assert_eq!(s.outstanding, 0);
+    assert!(s.gets >= 20);
+}
+
+#[test]
+fn guard_dropped_while_panicking_discards_its_object() {
+    let pool = Pool::new(Vec::<u8>::new);
+    drop(pool.get()); // one retained
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let mut g = pool.get();
+        g.push(1); // half-updated state
+        panic!("request failed");
+    }));
+    assert!(result.is_err());
+    let s = pool.stats();
+    assert_eq!(s.discarded_unwinding, 1);
+    assert_eq!((s.retained, s.outstanding), (0, 0));
+    assert!(pool.get().is_empty());
+}
+
+#[test]
+fn panicking_reset_or_accept_loses_one_object_only() {
+    let boom = Arc::new(AtomicUsize::new(0));
+    let b2 = Arc::clone(&boom);
+    let pool = Pool::builder(Vec::<u8>::new)
+        .reset(move |v| {
+            if b2.load(Ordering::SeqCst) == 1 {
+                panic!("reset failed");
+            }
+            v.clear()
+        })
+        .accept({
+            let boom = Arc::clone(&boom);
+            move |_| {
+                if boom.load(Ordering::SeqCst) == 2 {
+                    panic!("accept failed");
+                }
+                true
+            }
+        })
+        .build()
+        .unwrap();
+    drop(pool.get()); // one retained, fine
+    for mode in [1, 2] {
+        let g = pool.get();
+        boom.store(mode, Ordering::SeqCst);
+        assert!(catch_unwind(AssertUnwindSafe(|| drop(g))).is_err());
+        boom.store(0, Ordering::SeqCst);
+    }
+    let s = pool.stats();
+    assert_eq!(s.hook_panics, 2);
+    assert_eq!(s.outstanding, 0);
+    // Still usable.
+    let mut g = pool.get();
+    g.push(3);
+    drop(g);
+    assert_eq!(pool.stats().retained, 1);
+}
+
+/// An object that records its drops.
+struct Tracked {
+    id: usize,
+    drops: Arc<Mutex<Vec<usize>>>,
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.drops.lock().unwrap().push(self.id);
+    }
+}
+
+impl Reset for Tracked {
+    fn reset(&mut self) {}
+}
+
+#[test]
+fn dropping_the_pool_drops_every_retained_object_exactly_once() {
+    let drops = Arc::new(Mutex::new(Vec::new()));
+    let next = Arc::new(AtomicUsize::new(0));
+    let pool = {
+        let (drops, next) = (Arc::clone(&drops), Arc::clone(&next));
+        Arc::new(
+            Pool::builder(move || Tracked {
+                id: next.fetch_add(1, Ordering::SeqCst),
+                drops: Arc::clone(&drops),
+            })
+            .local_capacity(3)
+            .shared_capacity(4)
+            .build()
+            .unwrap(),
+        )
+    };
+    // Objects spread over two threads' caches and the shared queue, some
+    // dropped for lack of room.
+    let burst: Vec<_> = (0..6).map(|_| pool.get_owned()).collect();
+    let p2 = Arc::clone(&pool);
+    thread::spawn(move || {
+        let more: Vec<_> = (0..6).map(|_| p2.get()).collect();
+        drop(more);
+        drop(burst);
+    })
+    .join()
+    .unwrap();
+    let made = next.load(Ordering::SeqCst);
+    let retained = pool.stats().retained as usize;
+    assert_eq!(drops.lock().unwrap().len(), made - retained);
+    drop(pool);
+    let mut ids = drops.lock().unwrap().clone();
+    ids.sort_unstable();
+    assert_eq!(
+        ids,
+        (0..made).collect::<Vec<_>>(),
+        "each object dropped once"
+    );
+}
+
+#[test]
+fn trim_frees_idle_objects_within_two_calls() {
+    let pool = Pool::builder(Vec::<u8>::new)
+        .local_capacity(8)
+        .shared_capacity(8)
+        .build()
+        .unwrap();
+    let burst: Vec<_> = (0..16).map(|_| pool.get()).collect();
+    drop(burst);
+    assert_eq!(pool.stats().retained, 16);
+    assert_eq!(pool.trim(), 0);
+    assert_eq!(pool.trim(), 16);
+    assert_eq!(pool.stats().retained, 0);
+    assert_eq!(pool.stats().trimmed, 16);
+}
+
+#[test]
+fn other_threads_apply_missed_trims_on_next_use() {
+    let pool = Pool::builder(Vec::<u8>::new)
+        .local_capacity(8)
+        .shared_capacity(0)
+        .build()
+        .unwrap();
+    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+    thread::scope(|s| {
+        let pool = &pool;
+        let worker = s.spawn(move || {
+            let burst: Vec<_> = (0..8).map(|_| pool.get()).collect();
+            drop(burst);
+            go_rx.recv().unwrap(); // idle while the main thread trims
+            drop(pool.get()); // next use: both missed trims apply first
+        });
+        while pool.stats().retained < 8 {
+            thread::yield_now();
+        }
+        pool.trim();
+        pool.trim();
+        // The idle worker still holds its objects: bounded by its capacity.
+        assert_eq!(pool.stats().retained, 8);
+        go_tx.send(()).unwrap();
+        worker.join().unwrap();
+    });
+    let s = pool.stats();
+    assert_eq!(s.trimmed, 8);
+    assert_eq!(s.retained, 1); // the one the worker used after the trims
+}
