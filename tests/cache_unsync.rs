@@ -349,3 +349,27 @@ fn evicted_values_can_be_recycled_from_the_listener() {
     assert_eq!(free.borrow().len(), 1, "8 evicted, 7 reused, 1 waiting");
     assert!(free.borrow()[0].capacity() >= 64);
 }
+
+#[test]
+fn pooled_values_return_to_their_pool_when_evicted_or_expired() {
+    use std::sync::Arc;
+    let pool = Arc::new(poolkit::Pool::new(|| Vec::<u8>::with_capacity(256)));
+    let clock = ManualClock::new();
+    let mut cache = TtlCache::builder(4)
+        .time_to_live(Duration::from_secs(1))
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    for k in 0..100u32 {
+        let mut buf = pool.get_owned();
+        buf.push(k as u8);
+        cache.insert(k, buf).unwrap();
+        if k % 10 == 0 {
+            clock.advance(Duration::from_secs(1));
+        }
+    }
+    // 5 buffers were ever made: 4 in the full cache and the one being filled before the
+    // insert evicts; every later miss reused an evicted or expired one.
+    assert_eq!(pool.stats().misses, 5);
+    assert_eq!(cache.len(), 4);
+}

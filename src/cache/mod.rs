@@ -52,8 +52,8 @@
 //! The eviction listener receives every entry that leaves, exactly once, with its
 //! [`EvictionCause`]. In the concurrent cache the listener, weigher, loader and clock never
 //! run under a shard lock: removed entries wait in a fixed 16-slot buffer on the stack and are
-//! handed out after unlock. To recycle evicted values, put them back into a pool from the
-//! listener.
+//! handed out after unlock. To recycle evicted values, pass [`recycle_into`]`(pool)` as the
+//! listener: evicted values go back to a [`Pool`](crate::Pool) for the next miss.
 //!
 //! # Bad input
 //!
@@ -97,7 +97,7 @@ mod unsync;
 
 pub use builder::{CacheBuilder, CacheConfigError, ShardedCacheBuilder};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use listener::{EvictionCause, RefusalReason, Refused};
+pub use listener::{recycle_into, EvictionCause, RefusalReason, Refused};
 pub use sharded::ShardedTtlCache;
 pub use stats::CacheStats;
 pub use unsync::TtlCache;
