@@ -92,8 +92,12 @@ mod sharded;
 mod slab;
 mod stats;
 mod store;
+mod sync;
 mod timer_wheel;
 mod unsync;
+
+#[cfg(all(test, loom))]
+mod loom_models;
 
 pub use builder::{CacheBuilder, CacheConfigError, ShardedCacheBuilder};
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -4,8 +4,7 @@
 use std::borrow::Borrow;
 use std::fmt;
 use std::hash::{BuildHasher, Hash};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::PoisonError;
 use std::time::Duration;
 
 use super::builder::ShardedCacheBuilder;
@@ -14,6 +13,7 @@ use super::listener::{EvictionCause, RefusalReason, Refused, SyncListener, SyncW
 use super::slab::NEVER;
 use super::stats::CacheStats;
 use super::store::{Limits, Lookup, Store};
+use super::sync::{AtomicBool, Condvar, Mutex, MutexGuard, Ordering};
 use super::unsync::SWEEP_BUDGET;
 use super::DefaultHashBuilder;
 

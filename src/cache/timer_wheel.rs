@@ -123,6 +123,9 @@ impl TimerWheel {
         tti: u64,
         budget: &mut usize,
     ) -> Option<u32> {
+        // A caller may hold a clock reading older than the wheel's (another thread advanced
+        // it): entries due by the wheel's time are due, so they are not filed again.
+        let now = now.max(self.time);
         while *budget > 0 {
             let idx = self.lists[PENDING].pop_front(slab, timer_links)?;
             *budget -= 1;
