@@ -21,7 +21,7 @@
 //! moves), which is why reads are cheap. New keys that are not hit again before leaving the
 //! small queue are evicted early, so one-off scans do not flush the cache; keys seen again
 //! soon after eviction (in the ghost) go straight to main, so a loop a little larger than the
-//! cache still hits (about 81 % on 11,000 keys through 10,000 entries, where LRU gets 0 %).
+//! cache still hits (about 82 % on 11,000 keys through 10,000 entries, where LRU gets 0 %).
 //!
 //! # Expiry
 //!
@@ -88,6 +88,7 @@ mod builder;
 mod clock;
 mod eviction;
 mod listener;
+mod shard;
 mod sharded;
 mod slab;
 mod stats;

@@ -10,84 +10,13 @@ use std::time::Duration;
 use super::builder::ShardedCacheBuilder;
 use super::clock::{duration_nanos, Clock, SystemClock};
 use super::listener::{EvictionCause, RefusalReason, Refused, SyncListener, SyncWeigher};
+use super::shard::{Evicted, LoadGuard, Shard, ShardState, EVICTED_BUFFER};
 use super::slab::NEVER;
 use super::stats::CacheStats;
 use super::store::{Limits, Lookup, Store};
-use super::sync::{AtomicBool, Condvar, Mutex, MutexGuard, Ordering};
+use super::sync::{AtomicBool, Condvar, Mutex, Ordering};
 use super::unsync::SWEEP_BUDGET;
 use super::DefaultHashBuilder;
-
-/// Entries one critical section may remove before the lock is released and they are handed
-/// to the listener (or dropped). Fixed, on the stack: no allocation.
-const EVICTED_BUFFER: usize = 16;
-const _: () = assert!(
-    EVICTED_BUFFER > SWEEP_BUDGET + 1,
-    "room for a sweep, a replacement and an eviction"
-);
-
-/// Removed entries waiting for the lock to be released.
-struct Evicted<K, V> {
-    items: [Option<(K, V, EvictionCause)>; EVICTED_BUFFER],
-    len: usize,
-}
-
-impl<K, V> Evicted<K, V> {
-    fn new() -> Self {
-        Evicted {
-            items: std::array::from_fn(|_| None),
-            len: 0,
-        }
-    }
-
-    #[inline]
-    fn has_room(&self) -> bool {
-        self.len < EVICTED_BUFFER
-    }
-
-    fn push(&mut self, k: K, v: V, cause: EvictionCause) {
-        debug_assert!(self.has_room());
-        self.items[self.len] = Some((k, v, cause));
-        self.len += 1;
-    }
-
-    /// Hands every buffered entry to `listener` (or drops it). Call with no lock held.
-    fn flush(&mut self, listener: Option<&SyncListener<K, V>>) {
-        let n = std::mem::replace(&mut self.len, 0);
-        for slot in &mut self.items[..n] {
-            if let Some((k, v, cause)) = slot.take() {
-                if let Some(l) = listener {
-                    l(k, v, cause);
-                }
-            }
-        }
-    }
-}
-
-struct ShardState<K, V, S> {
-    store: Store<K, V, S>,
-    /// Hashes of keys whose loader is running (single flight). A collision between two keys
-    /// loading at once only makes one wait for the other, then retry.
-    loading: Vec<u64>,
-}
-
-/// One shard, on its own cache lines.
-#[repr(align(128))]
-struct Shard<K, V, S> {
-    state: Mutex<ShardState<K, V, S>>,
-    loaded: Condvar,
-    /// Hint: some entry of this shard may have a deadline, so read the clock before locking.
-    /// Never relied on for correctness: under the lock, a missing time means "unlock, read
-    /// the clock, retry".
-    timed: AtomicBool,
-}
-
-impl<K, V, S> Shard<K, V, S> {
-    fn lock(&self) -> MutexGuard<'_, ShardState<K, V, S>> {
-        // No user hook runs under the lock, so poisoning can only come from a panicking
-        // `Hash`/`Eq`/`Clone` of the key or value, after which the store is still consistent.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
 
 /// A concurrent bounded cache with per-entry time to live: the same behaviour as
 /// [`TtlCache`](super::TtlCache), with `&self` methods, `Send + Sync`.
@@ -798,44 +727,51 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone, C: Clock> ShardedTtlCache<K, V, S,
     }
 }
 
-/// Clears the loading mark of `hash` and wakes the waiters. Called with the lock held.
-fn finish_loading<K, V, S>(shard: &Shard<K, V, S>, st: &mut ShardState<K, V, S>, hash: u64) {
-    if let Some(pos) = st.loading.iter().position(|&h| h == hash) {
-        st.loading.swap_remove(pos);
-    }
-    shard.loaded.notify_all();
-}
-
-/// Clears a loading mark if the loader panics before its insert.
-struct LoadGuard<'a, K, V, S> {
-    shard: &'a Shard<K, V, S>,
-    hash: u64,
-    armed: bool,
-}
-
-impl<K, V, S> LoadGuard<'_, K, V, S> {
-    /// Clears the mark, with the shard lock held (`st`).
-    fn finish(&mut self, st: &mut ShardState<K, V, S>) {
-        if std::mem::replace(&mut self.armed, false) {
-            finish_loading(self.shard, st, self.hash);
-        }
-    }
-}
-
-impl<K, V, S> Drop for LoadGuard<'_, K, V, S> {
-    fn drop(&mut self) {
-        if self.armed {
-            let mut st = self.shard.lock();
-            self.finish(&mut st);
-        }
-    }
-}
-
 impl<K, V, S, C> fmt::Debug for ShardedTtlCache<K, V, S, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ShardedTtlCache")
             .field("capacity", &self.limits.capacity)
             .field("shards", &self.shards.len())
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loading_marks_are_cleared_after_loads_refusals_and_panics() {
+        let cache = ShardedTtlCache::builder(64)
+            .shards(2)
+            .max_weight(64, |_: &u32, v: &u32| u64::from(*v))
+            .build()
+            .unwrap();
+        std::thread::scope(|s| {
+            for t in 0..4u32 {
+                let cache = &cache;
+                s.spawn(move || {
+                    for i in 0..500u32 {
+                        let k = (i + t) % 40;
+                        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            cache.get_or_insert_with(k, || match i % 13 {
+                                0 => panic!("loader failure"),
+                                1 => 100, // heavier than a shard's budget: refused
+                                _ => 1,
+                            })
+                        }));
+                        let _ = r;
+                    }
+                });
+            }
+        });
+        for shard in cache.shards.iter() {
+            let st = shard.lock();
+            assert!(st.loading.is_empty(), "a loading mark leaked");
+            assert!(
+                st.loading.capacity() <= 8,
+                "more marks than loaders at once"
+            );
+        }
     }
 }
