@@ -2,11 +2,9 @@
 //! loading marks, and the fixed buffer in which removed entries wait for the lock to be
 //! released.
 
-use std::sync::PoisonError;
-
 use super::listener::{EvictionCause, SyncListener};
 use super::store::Store;
-use super::sync::{AtomicBool, Condvar, Mutex, MutexGuard};
+use super::sync::{lock, AtomicBool, Condvar, Mutex, MutexGuard};
 use super::unsync::SWEEP_BUDGET;
 
 /// Entries one critical section may remove before the lock is released and they are handed
@@ -75,9 +73,7 @@ pub(crate) struct Shard<K, V, S> {
 
 impl<K, V, S> Shard<K, V, S> {
     pub(crate) fn lock(&self) -> MutexGuard<'_, ShardState<K, V, S>> {
-        // No user hook runs under the lock, so poisoning can only come from a panicking
-        // `Hash`/`Eq`/`Clone` of the key or value, after which the store is still consistent.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.state)
     }
 }
 

@@ -4,7 +4,6 @@
 use std::borrow::Borrow;
 use std::fmt;
 use std::hash::{BuildHasher, Hash};
-use std::sync::PoisonError;
 use std::time::Duration;
 
 use super::builder::ShardedCacheBuilder;
@@ -14,7 +13,7 @@ use super::shard::{Evicted, LoadGuard, Shard, ShardState, EVICTED_BUFFER};
 use super::slab::NEVER;
 use super::stats::CacheStats;
 use super::store::{Limits, Lookup, Store};
-use super::sync::{AtomicBool, Condvar, Mutex, Ordering};
+use super::sync::{wait, AtomicBool, Condvar, Mutex, Ordering};
 use super::unsync::SWEEP_BUDGET;
 use super::DefaultHashBuilder;
 
@@ -446,10 +445,7 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone, C: Clock> ShardedTtlCache<K, V, S,
                 Lookup::Miss => counted = false,
             }
             if st.loading.contains(&hash) {
-                let st = shard
-                    .loaded
-                    .wait(st)
-                    .unwrap_or_else(PoisonError::into_inner);
+                let st = wait(&shard.loaded, st);
                 drop(st);
                 continue;
             }
