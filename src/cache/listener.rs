@@ -40,6 +40,20 @@ pub enum EvictionCause {
 }
 
 /// Why an insert was refused.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use poolkit::cache::{RefusalReason, TtlCache};
+///
+/// let mut cache = TtlCache::builder(8).max_weight(4, |_: &u8, v: &u64| *v).build().unwrap();
+/// let heavy = cache.insert(1, 5).unwrap_err();
+/// assert_eq!(heavy.reason, RefusalReason::TooHeavy { weight: 5, budget: 4 });
+/// let expired = cache.insert_with_ttl(2, 1, Duration::ZERO).unwrap_err();
+/// assert_eq!(expired.reason, RefusalReason::ZeroTtl);
+/// assert!(cache.is_empty());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RefusalReason {
     /// The weigher gave the entry more weight than the whole weight budget (of its shard,

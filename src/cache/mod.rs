@@ -110,4 +110,14 @@ pub use unsync::TtlCache;
 /// The default hash builder: foldhash's fast, randomly seeded hasher (several times faster
 /// than std's SipHash on small keys). Not DoS resistant: pass
 /// `std::collections::hash_map::RandomState` to the builder's `hasher` for adversarial keys.
+///
+/// # Examples
+///
+/// ```
+/// use std::hash::BuildHasher;
+/// use poolkit::cache::DefaultHashBuilder;
+///
+/// let hasher = DefaultHashBuilder::default();
+/// assert_eq!(hasher.hash_one(42u64), hasher.hash_one(42u64));
+/// ```
 pub type DefaultHashBuilder = foldhash::fast::RandomState;
