@@ -372,11 +372,7 @@ impl<T: Send> Pool<T> {
             local.catch_up(self.epoch.load(Ordering::Relaxed));
             return;
         }
-        match local.push(
-            value,
-            self.local_capacity,
-            self.epoch.load(Ordering::Relaxed),
-        ) {
+        match local.push(value, self.epoch.load(Ordering::Relaxed)) {
             Ok(()) => local.counters.local_stores.bump(),
             Err(value) => self.overflow(local, value),
         }
