@@ -19,12 +19,12 @@
 //! ## The fast path
 //!
 //! `get` looks up the calling thread's cache (`thread_local::ThreadLocal`,
-//! one entry per thread per pool), borrows its `RefCell`, pops a
-//! `Box<T>`, and bumps a counter; dropping the guard looks the cache up
-//! again (the guard may have moved to another thread), runs the reset hook,
-//! the optional accept hook, and pushes. Nothing shared is written: no
-//! atomic read-modify-write, no lock. The shared queue is touched only when
-//! the thread's cache is empty (get) or full (return).
+//! one entry per thread per pool), pops a `Box<T>` from its stack and bumps
+//! a counter; dropping the guard looks the cache up again (the guard may
+//! have moved to another thread), runs the reset hook, the optional accept
+//! hook, and pushes. Nothing shared is written: no atomic read-modify-write,
+//! no lock. The shared queue is touched only when the thread's cache is
+//! empty (get) or full (return).
 //!
 //! ## Why objects are boxed
 //!
@@ -40,9 +40,12 @@
 //!
 //! ## Why no `unsafe`
 //!
-//! The cache is a `RefCell` because only its owning thread touches it; no
-//! user code (hooks, `T::drop`) runs while it is borrowed, so the borrow can
-//! never fail. Counters are read by other threads for `stats`, so they live
+//! The cache is a boxed slice of `Cell<Option<Box<T>>>` plus `Cell`
+//! indices: only its owning thread touches it, values move in and out
+//! whole, and no reference into it is ever handed out, so user code (hooks,
+//! `T::drop`) that re-enters the pool at any point finds nothing borrowed.
+//! (A `RefCell` version measured the same, 7.8 vs 7.6 ns, but needed care
+//! never to run user code while borrowed.) Counters are read by other threads for `stats`, so they live
 //! in an `Arc<LocalCounters>` registered with the pool rather than in the
 //! (non-`Sync`) cache. The guard does not keep a pointer to the cache
 //! between get and return: a `'static` guard dropped by a thread-local

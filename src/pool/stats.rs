@@ -31,7 +31,11 @@ impl Counter {
 
 /// The counters of one thread's cache. Every event is counted on the thread
 /// where it happened; [`PoolStats`] sums them.
+///
+/// Aligned to 128 bytes so that two threads' counters never share a cache
+/// line (each thread writes its own on every operation).
 #[derive(Default)]
+#[repr(align(128))]
 pub(crate) struct LocalCounters {
     pub(crate) local_hits: Counter,
     pub(crate) shared_hits: Counter,
