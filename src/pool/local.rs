@@ -88,10 +88,14 @@ impl<T> LocalCache<T> {
     /// objects were freed.
     #[cold]
     pub(crate) fn catch_up(&self, epoch: u64) -> usize {
-        let missed = epoch.wrapping_sub(self.seen_epoch.replace(epoch));
-        if missed == 0 {
+        // Epochs only grow; a caller holding an older one (a nested trim
+        // already moved this cache on) has nothing left to apply.
+        let seen = self.seen_epoch.get();
+        if epoch <= seen {
             return 0;
         }
+        self.seen_epoch.set(epoch);
+        let missed = epoch - seen;
         let len = self.len.get();
         let victims = if missed >= 2 {
             len
@@ -103,9 +107,11 @@ impl<T> LocalCache<T> {
         rotate_left(&self.slots[..len], victims);
         self.old.set(len - victims);
         // Pop and drop each victim. `T::drop` is user code and may use this
-        // pool again; if it stores an object here meanwhile, the next pop
-        // takes that object instead of a victim: one object is freed early
-        // and a victim lives until a later trim. Bounded either way.
+        // pool again: if it stores an object here meanwhile, the next pop
+        // frees that object instead of a victim; if it takes one, it takes a
+        // victim (reused, so rightly spared) and the loop then frees a
+        // survivor early. Either way no object is lost or handed out twice,
+        // and the cache never grows past its capacity.
         let mut freed = 0;
         for _ in 0..victims {
             let Some(top) = self.len.get().checked_sub(1) else {
