@@ -40,6 +40,10 @@ thread_local! {
     /// The bare baseline the goal is stated against: a `thread_local!`
     /// `RefCell<Vec<Vec<u8>>>` pop/push, no stats, no bounds, no aging.
     static BARE: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
+    /// The same, storing boxes as poolkit does (a round trip moves one
+    /// pointer instead of a 24-byte `Vec`): the fair floor for poolkit.
+    #[allow(clippy::vec_box)] // the box is the point: see above
+    static BARE_BOXED: RefCell<Vec<Box<Vec<u8>>>> = const { RefCell::new(Vec::new()) };
 }
 
 #[inline(always)]
@@ -52,8 +56,19 @@ fn bare_round_trip(n: usize) {
     BARE.with(|p| p.borrow_mut().push(buf));
 }
 
+#[inline(always)]
+fn bare_boxed_round_trip(n: usize) {
+    let mut buf = BARE_BOXED
+        .with(|p| p.borrow_mut().pop())
+        .unwrap_or_else(|| Box::new(Vec::with_capacity(n)));
+    touch(&mut buf, n);
+    buf.clear();
+    BARE_BOXED.with(|p| p.borrow_mut().push(buf));
+}
+
 fn bare_reset() {
     BARE.with(|p| p.borrow_mut().clear());
+    BARE_BOXED.with(|p| p.borrow_mut().clear());
 }
 
 fn poolkit_pool(n: usize) -> Pool<Vec<u8>> {
@@ -106,6 +121,9 @@ fn get_return_1t(c: &mut Criterion) {
         });
         bare_reset();
         g.bench_function("bare_thread_local", |b| b.iter(|| bare_round_trip(n)));
+        g.bench_function("bare_thread_local_boxed", |b| {
+            b.iter(|| bare_boxed_round_trip(n))
+        });
         bare_reset();
         g.bench_function("no_pool_with_capacity", |b| {
             b.iter(|| {
@@ -211,6 +229,9 @@ fn get_return_2t(c: &mut Criterion) {
     g.bench_function("bare_thread_local", |b| {
         b.iter_custom(|iters| on_threads(2, iters, || bare_round_trip(n)))
     });
+    g.bench_function("bare_thread_local_boxed", |b| {
+        b.iter_custom(|iters| on_threads(2, iters, || bare_boxed_round_trip(n)))
+    });
     g.bench_function("no_pool_with_capacity", |b| {
         b.iter_custom(|iters| {
             on_threads(2, iters, || {
@@ -282,9 +303,10 @@ fn cross_thread(c: &mut Criterion) {
             })
         })
     });
-    // Up to CHANNEL_CAPACITY objects are in flight at once: the pool must be
-    // able to keep that many, or returns overflow and gets miss (the stats'
-    // `dropped_full` and `misses` say so). The peers grow without bound.
+    // Up to CHANNEL_CAPACITY objects are in flight at once: poolkit is
+    // configured to keep that many (shared_capacity = 2 x the channel), or
+    // returns overflow and gets miss (the stats' `dropped_full` and `misses`
+    // say so). The peers have no bound and grow to whatever is in flight.
     let pool = Arc::new(
         Pool::builder(move || Vec::with_capacity(n))
             .shared_capacity(2 * CHANNEL_CAPACITY)

@@ -26,9 +26,11 @@
 //! # Guarantees
 //!
 //! - **Bounded**: a pool keeps at most `threads × local_capacity +
-//!   shared_capacity` objects; an `accept` hook can refuse oversized ones.
+//!   shared_capacity` objects (`threads`: threads with a cache alive at
+//!   once); an `accept` hook can refuse oversized ones.
 //! - **Memory goes back**: an object not reused between two [`Pool::trim`]
-//!   calls is freed.
+//!   calls is freed: at once in the shared queue and the calling thread's
+//!   cache, at their next use of the pool in other threads' caches.
 //! - **No allocation in steady state**: a warm get/return round trip
 //!   allocates nothing, checked by dhat tests in `tests/pool_alloc_*.rs`.
 //! - **No surprises from hooks**: factory, reset and accept run outside any
@@ -37,9 +39,10 @@
 //!
 //! # Threads
 //!
-//! A thread's cache outlives the thread: the next thread to start takes it
-//! over, objects and all (see [`pool`] for the details and what `trim` does
-//! to idle threads).
+//! A thread's cache outlives the thread: a later thread given the same
+//! thread id inherits it, objects and all. A thread that stops using the
+//! pool keeps at most `local_capacity` objects until it uses it again. See
+//! [`pool`] for the details.
 //!
 //! # Features
 //!

@@ -357,3 +357,157 @@ fn other_threads_apply_missed_trims_on_next_use() {
     assert_eq!(s.trimmed, 8);
     assert_eq!(s.retained, 1); // the one the worker used after the trims
 }
+
+#[test]
+fn guards_dropped_by_late_thread_local_destructors_do_not_abort() {
+    use std::cell::RefCell;
+    /// A pool and a buffer to `put` into it at thread exit.
+    type Spare = (Arc<Pool<Vec<u8>>>, Vec<u8>);
+    thread_local! {
+        // Registered before the pool's first use on the thread, so it is
+        // destroyed after the `thread_local` crate released the thread's id.
+        static HELD: RefCell<Vec<OwnedPooled<Vec<u8>>>> = const { RefCell::new(Vec::new()) };
+        static SPARE: RefCell<Option<Spare>> = const { RefCell::new(None) };
+    }
+    struct PutOnExit;
+    impl Drop for PutOnExit {
+        fn drop(&mut self) {
+            if let Some((pool, spare)) = SPARE.try_with(|s| s.borrow_mut().take()).ok().flatten() {
+                pool.put(spare);
+            }
+        }
+    }
+    thread_local! { static PUT_ON_EXIT: PutOnExit = const { PutOnExit }; }
+
+    let pool = Arc::new(Pool::new(Vec::<u8>::new));
+    let p = Arc::clone(&pool);
+    // Before this test, such a drop made the `thread_local` crate panic
+    // inside a thread-local destructor, which aborts the whole process.
+    thread::spawn(move || {
+        // Thread-local destructors run in reverse order of first use: touch
+        // these before the pool (and so the `thread_local` crate) is used.
+        SPARE.with(|s| *s.borrow_mut() = Some((Arc::clone(&p), Vec::with_capacity(8))));
+        PUT_ON_EXIT.with(|_| ());
+        HELD.with(|held| held.borrow_mut().push(p.get_owned()));
+        HELD.with(|held| held.borrow_mut().push(p.get_owned()));
+    })
+    .join()
+    .unwrap();
+    let s = pool.stats();
+    assert_eq!(s.outstanding, 0);
+    assert_eq!((s.returns, s.puts), (3, 1));
+    assert!(s.retained <= 3);
+}
+
+#[test]
+fn panicking_factory_hands_nothing_out_and_counts_nothing() {
+    let fail = Arc::new(AtomicBool::new(true));
+    let f2 = Arc::clone(&fail);
+    let pool = Pool::builder(move || {
+        if f2.load(Ordering::SeqCst) {
+            panic!("factory failed");
+        }
+        Vec::<u8>::new()
+    })
+    .build()
+    .unwrap();
+    assert!(catch_unwind(AssertUnwindSafe(|| drop(pool.get()))).is_err());
+    let s = pool.stats();
+    assert_eq!((s.gets, s.misses, s.outstanding), (0, 0, 0));
+    fail.store(false, Ordering::SeqCst);
+    drop(pool.get());
+    assert_eq!(pool.stats().misses, 1);
+}
+
+/// Counts resets and drops of each object.
+struct Counted {
+    resets: Arc<AtomicUsize>,
+    drops: Arc<AtomicUsize>,
+}
+
+impl Reset for Counted {
+    fn reset(&mut self) {
+        self.resets.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.drops.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn unwinding_drops_the_object_once_without_resetting_it() {
+    let resets = Arc::new(AtomicUsize::new(0));
+    let drops = Arc::new(AtomicUsize::new(0));
+    let pool = Arc::new({
+        let (resets, drops) = (Arc::clone(&resets), Arc::clone(&drops));
+        Pool::new(move || Counted {
+            resets: Arc::clone(&resets),
+            drops: Arc::clone(&drops),
+        })
+    });
+    // A borrowed guard on this thread, an owned one on another.
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let _g = pool.get();
+        panic!("boom");
+    }));
+    assert!(result.is_err());
+    let p = Arc::clone(&pool);
+    let other = thread::spawn(move || {
+        let _g = p.get_owned();
+        panic!("boom on another thread");
+    });
+    assert!(other.join().is_err());
+    assert_eq!(resets.load(Ordering::SeqCst), 0, "never reset");
+    assert_eq!(drops.load(Ordering::SeqCst), 2, "each dropped once");
+    let s = pool.stats();
+    assert_eq!(
+        (s.discarded_unwinding, s.retained, s.outstanding),
+        (2, 0, 0)
+    );
+}
+
+static DROP_REENTERS: OnceLock<Pool<Reenter>> = OnceLock::new();
+
+/// An object whose `Drop` uses the pool it came from.
+struct Reenter(u32);
+
+impl Reset for Reenter {
+    fn reset(&mut self) {}
+}
+
+impl Drop for Reenter {
+    fn drop(&mut self) {
+        if let Some(pool) = DROP_REENTERS.get() {
+            if self.0 % 2 == 0 {
+                drop(pool.get()); // take one and give it back
+            } else {
+                pool.trim(); // trim from inside a trim
+            }
+            let _ = pool.stats();
+        }
+    }
+}
+
+#[test]
+fn object_drop_may_use_the_pool_during_trim_and_overflow() {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let pool = DROP_REENTERS.get_or_init(|| {
+        Pool::builder(|| Reenter(NEXT.fetch_add(1, Ordering::SeqCst) as u32))
+            .local_capacity(4)
+            .shared_capacity(4)
+            .build()
+            .unwrap()
+    });
+    for _ in 0..5 {
+        let burst: Vec<_> = (0..12).map(|_| pool.get()).collect();
+        drop(burst); // 4 overflow drops re-enter
+        pool.trim();
+        pool.trim(); // victims' drops re-enter
+        let s = pool.stats();
+        assert!(s.retained <= 8, "{s:?}");
+        assert_eq!(s.outstanding, 0, "{s:?}");
+    }
+}

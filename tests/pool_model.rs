@@ -456,7 +456,9 @@ impl Model {
 
     /// Object `id` comes back on thread `t` (a guard dropped or a `put`).
     fn give_back(&mut self, t: usize, id: u64, put: bool) {
-        self.cache(t);
+        // Only `get` makes a thread's cache: a thread that never got one
+        // sends its returns straight to the shared queue.
+        let has_cache = self.caches[t].is_some();
         self.counts.returns += 1;
         if put {
             self.counts.puts += 1;
@@ -470,9 +472,8 @@ impl Model {
         }
         self.catch_up(t);
         let local_capacity = self.local_capacity;
-        let cache = self.cache(t);
-        if cache.items.len() < local_capacity {
-            cache.items.push((id, false));
+        if has_cache && self.cache(t).items.len() < local_capacity {
+            self.cache(t).items.push((id, false));
             self.counts.stored_local += 1;
         } else if self.shared.len() < self.shared_capacity {
             self.shared.push((id, false));
@@ -633,7 +634,6 @@ impl Run {
                 };
                 assert_eq!(obj.id, id);
                 assert!(obj.dirty, "detach hands the object over as used, not reset");
-                model.cache(t);
                 model.counts.detached += 1;
                 model.detached.push(id);
                 self.detached.push(obj);

@@ -187,7 +187,9 @@ pub enum PoolConfigError {
 }
 
 impl PoolConfigError {
-    /// The name of the builder field at fault.
+    /// The name of the builder field at fault. For
+    /// [`NoCapacity`](Self::NoCapacity) both are; it names
+    /// `local_capacity`, and the message names both.
     pub fn field(&self) -> &'static str {
         match self {
             PoolConfigError::CapacityTooLarge { field, .. } => field,

@@ -52,6 +52,7 @@ impl<'a, T: Send> Pooled<'a, T> {
     /// Keeps the object for good: it is not given back to the pool. Frees
     /// the small box the pool kept the object in (see [`Pool::put`]).
     #[inline]
+    #[must_use = "the object is not given back: dropping it frees it"]
     pub fn detach(mut self) -> T {
         let value = take(&mut self.value);
         self.pool.note_detached();
@@ -114,6 +115,7 @@ impl<T: Send> OwnedPooled<T> {
     /// Keeps the object for good: it is not given back to the pool. Frees
     /// the small box the pool kept the object in (see [`Pool::put`]).
     #[inline]
+    #[must_use = "the object is not given back: dropping it frees it"]
     pub fn detach(mut self) -> T {
         let value = take(&mut self.value);
         self.pool.note_detached();

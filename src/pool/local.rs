@@ -1,43 +1,46 @@
 //! One thread's cache: a bounded LIFO stack with two-generation aging.
 
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::sync::Arc;
 
 use super::stats::LocalCounters;
 
 /// The objects one thread keeps, plus that thread's counters.
 ///
-/// Only the owning thread touches `slot` (the pool reaches a cache through
-/// `ThreadLocal::get`, which returns the current thread's entry), so the
-/// `RefCell` is never contended; it exists to make that safe without
-/// `unsafe`. No user code (factory, reset, accept, `Drop` of `T`) ever runs
-/// while the `RefCell` is borrowed, so a hook that uses the pool again finds
-/// it free.
+/// Only the owning thread touches the slots (the pool reaches a cache
+/// through `ThreadLocal::get`, which returns the current thread's entry).
+/// Every field is a `Cell`: values move in and out whole and no reference
+/// into the cache is ever handed out, so user code (factory, reset, accept,
+/// `T::drop`) may use the pool again at any point without a borrow to
+/// conflict with.
+///
+/// Aligned to 128 bytes (two cache lines, for adjacent-line prefetch): the
+/// `thread_local` crate stores threads' entries side by side, and without
+/// padding two threads writing `len` would bounce one cache line between
+/// their cores on every operation.
+#[repr(align(128))]
 pub(crate) struct LocalCache<T> {
-    slot: RefCell<Slot<T>>,
+    /// A LIFO stack in `slots[..len]`; the bottom holds the objects unused
+    /// the longest. `slots[len..]` are `None`.
+    slots: Box<[Cell<Option<T>>]>,
+    len: Cell<usize>,
+    /// The bottom `old` items were here at the last trim this cache applied
+    /// and have not been taken since: the next trim frees them.
+    old: Cell<usize>,
+    /// The pool's trim epoch this cache has caught up with.
+    seen_epoch: Cell<u64>,
     pub(crate) counters: Arc<LocalCounters>,
 }
 
-struct Slot<T> {
-    /// LIFO stack; the bottom holds the objects unused the longest.
-    items: Vec<T>,
-    /// The bottom `old` items were here at the last trim this cache applied
-    /// and have not been taken since: the next trim frees them.
-    old: usize,
-    /// The pool's trim epoch this cache has caught up with.
-    seen_epoch: u64,
-}
-
 impl<T> LocalCache<T> {
-    /// Makes an empty cache that can hold `capacity` objects without
-    /// reallocating.
+    /// Makes an empty cache that holds up to `capacity` objects; it never
+    /// allocates after this.
     pub(crate) fn new(capacity: usize, epoch: u64, counters: Arc<LocalCounters>) -> Self {
         LocalCache {
-            slot: RefCell::new(Slot {
-                items: Vec::with_capacity(capacity),
-                old: 0,
-                seen_epoch: epoch,
-            }),
+            slots: (0..capacity).map(|_| Cell::new(None)).collect(),
+            len: Cell::new(0),
+            old: Cell::new(0),
+            seen_epoch: Cell::new(epoch),
             counters,
         }
     }
@@ -45,37 +48,37 @@ impl<T> LocalCache<T> {
     /// Takes the most recently stored object.
     #[inline]
     pub(crate) fn pop(&self, epoch: u64) -> Option<T> {
-        let mut slot = self.slot.borrow_mut();
-        if slot.seen_epoch != epoch {
-            drop(slot);
+        if self.seen_epoch.get() != epoch {
             self.catch_up(epoch);
-            slot = self.slot.borrow_mut();
         }
-        let value = slot.items.pop()?;
-        let len = slot.items.len();
-        if len < slot.old {
+        let len = self.len.get().checked_sub(1)?;
+        let value = self.slots[len].take();
+        debug_assert!(value.is_some());
+        self.len.set(len);
+        if len < self.old.get() {
             // An old-generation object was reused: it is young again.
-            slot.old = len;
+            self.old.set(len);
         }
-        Some(value)
+        value
     }
 
-    /// Stores `value` if fewer than `capacity` objects are held; gives it back
-    /// otherwise. Never reallocates.
+    /// Stores `value` if there is room; gives it back otherwise.
     #[inline]
-    pub(crate) fn push(&self, value: T, capacity: usize, epoch: u64) -> Result<(), T> {
-        let mut slot = self.slot.borrow_mut();
-        if slot.seen_epoch != epoch {
-            drop(slot);
+    pub(crate) fn push(&self, value: T, epoch: u64) -> Result<(), T> {
+        if self.seen_epoch.get() != epoch {
             self.catch_up(epoch);
-            slot = self.slot.borrow_mut();
         }
-        if slot.items.len() < capacity {
-            debug_assert!(slot.items.len() < slot.items.capacity());
-            slot.items.push(value);
-            Ok(())
-        } else {
-            Err(value)
+        let len = self.len.get();
+        match self.slots.get(len) {
+            Some(slot) => {
+                let previous = slot.replace(Some(value));
+                debug_assert!(previous.is_none());
+                self.len.set(len + 1);
+                // Always `None`: dropping it is free, and is not user code.
+                drop(previous);
+                Ok(())
+            }
+            None => Err(value),
         }
     }
 
@@ -85,40 +88,70 @@ impl<T> LocalCache<T> {
     /// objects were freed.
     #[cold]
     pub(crate) fn catch_up(&self, epoch: u64) -> usize {
-        let victims = {
-            let mut slot = self.slot.borrow_mut();
-            let missed = epoch.wrapping_sub(slot.seen_epoch);
-            slot.seen_epoch = epoch;
-            if missed == 0 {
-                return 0;
-            }
-            let len = slot.items.len();
-            let victims = if missed >= 2 { len } else { slot.old.min(len) };
-            // Move the victims (the bottom of the stack) to the top, keeping
-            // the survivors' order, so they can be popped one by one below.
-            slot.items.rotate_left(victims);
-            slot.old = len - victims;
-            victims
+        // Epochs only grow; a caller holding an older one (a nested trim
+        // already moved this cache on) has nothing left to apply.
+        let seen = self.seen_epoch.get();
+        if epoch <= seen {
+            return 0;
+        }
+        self.seen_epoch.set(epoch);
+        let missed = epoch - seen;
+        let len = self.len.get();
+        let victims = if missed >= 2 {
+            len
+        } else {
+            self.old.get().min(len)
         };
-        // Drop each victim with the cell released: `T::drop` is user code
-        // and may use this pool again. If it stores an object here meanwhile,
-        // the next pop takes that object instead of a victim: one object is
-        // freed early and a victim lives until a later trim. Bounded either way.
+        // Move the victims (the bottom of the stack) to the top, keeping the
+        // survivors' order, so they can be popped one by one below.
+        rotate_left(&self.slots[..len], victims);
+        self.old.set(len - victims);
+        // Pop and drop each victim. `T::drop` is user code and may use this
+        // pool again: if it stores an object here meanwhile, the next pop
+        // frees that object instead of a victim; if it takes one, it takes a
+        // victim (reused, so rightly spared) and the loop then frees a
+        // survivor early. Either way no object is lost or handed out twice,
+        // and the cache never grows past its capacity.
+        let mut freed = 0;
         for _ in 0..victims {
-            let value = self.slot.borrow_mut().items.pop();
+            let Some(top) = self.len.get().checked_sub(1) else {
+                break;
+            };
+            let value = self.slots[top].take();
+            self.len.set(top);
+            if top < self.old.get() {
+                self.old.set(top);
+            }
             if value.is_some() {
+                freed += 1;
                 self.counters.trimmed.bump();
             }
             drop(value);
         }
-        victims
+        freed
     }
 
     /// Objects held now (owning thread only).
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
-        self.slot.borrow().items.len()
+        self.len.get()
     }
+}
+
+/// Rotates `cells` left by `k`, by three reversals (no allocation).
+fn rotate_left<T>(cells: &[Cell<T>], k: usize) {
+    fn reverse<T>(cells: &[Cell<T>]) {
+        let n = cells.len();
+        for i in 0..n / 2 {
+            cells[i].swap(&cells[n - 1 - i]);
+        }
+    }
+    if k == 0 || k == cells.len() {
+        return;
+    }
+    reverse(&cells[..k]);
+    reverse(&cells[k..]);
+    reverse(cells);
 }
 
 #[cfg(test)]
@@ -132,9 +165,9 @@ mod tests {
     #[test]
     fn push_respects_capacity_and_pop_is_lifo() {
         let c = cache(2);
-        assert!(c.push(1, 2, 0).is_ok());
-        assert!(c.push(2, 2, 0).is_ok());
-        assert_eq!(c.push(3, 2, 0), Err(3));
+        assert!(c.push(1, 0).is_ok());
+        assert!(c.push(2, 0).is_ok());
+        assert_eq!(c.push(3, 0), Err(3));
         assert_eq!(c.pop(0), Some(2));
         assert_eq!(c.pop(0), Some(1));
         assert_eq!(c.pop(0), None);
@@ -144,7 +177,7 @@ mod tests {
     fn object_unused_between_two_trims_is_freed() {
         let c = cache(8);
         for i in 0..4 {
-            c.push(i, 8, 0).unwrap();
+            c.push(i, 0).unwrap();
         }
         // First trim: nothing is old yet, everything becomes old.
         assert_eq!(c.catch_up(1), 0);
@@ -152,8 +185,8 @@ mod tests {
         // Reuse one object (3) and return it: it is young again.
         let v = c.pop(1).unwrap();
         assert_eq!(v, 3);
-        c.push(v, 8, 1).unwrap();
-        c.push(9, 8, 1).unwrap();
+        c.push(v, 1).unwrap();
+        c.push(9, 1).unwrap();
         // Second trim frees 0, 1, 2 (untouched since the first trim).
         assert_eq!(c.catch_up(2), 3);
         assert_eq!(c.len(), 2);
@@ -166,7 +199,7 @@ mod tests {
     fn two_missed_trims_free_everything_on_next_use() {
         let c = cache(8);
         for i in 0..5 {
-            c.push(i, 8, 0).unwrap();
+            c.push(i, 0).unwrap();
         }
         // The pool trimmed twice while this thread was idle.
         assert_eq!(c.pop(2), None);
@@ -176,12 +209,26 @@ mod tests {
     #[test]
     fn one_missed_trim_is_applied_before_use() {
         let c = cache(8);
-        c.push(1, 8, 0).unwrap();
+        c.push(1, 0).unwrap();
         c.catch_up(1); // 1 is old now
-        c.push(2, 8, 1).unwrap();
+        c.push(2, 1).unwrap();
         // A trim happened elsewhere (epoch 2): 1 goes, 2 survives as old.
         assert_eq!(c.pop(2), Some(2));
         assert_eq!(c.pop(2), None);
         assert_eq!(c.counters.trimmed.read(), 1);
+    }
+
+    #[test]
+    fn rotate_left_keeps_order() {
+        for n in 0..7 {
+            for k in 0..=n {
+                let cells: Vec<Cell<usize>> = (0..n).map(Cell::new).collect();
+                rotate_left(&cells, k);
+                let got: Vec<usize> = cells.iter().map(Cell::get).collect();
+                let mut want: Vec<usize> = (0..n).collect();
+                want.rotate_left(k);
+                assert_eq!(got, want, "n={n} k={k}");
+            }
+        }
     }
 }

@@ -8,40 +8,53 @@
 //! ```
 //!
 //! - The thread cache is a LIFO stack of at most `local_capacity` objects,
-//!   one per thread and per pool (from the `thread_local` crate). The fast
-//!   path touches only it: no atomic read-modify-write, no lock.
+//!   one per thread and per pool (from the `thread_local` crate), made by
+//!   the thread's first `get`. The fast path touches only it: no atomic
+//!   read-modify-write, no lock.
 //! - The shared queue is a lock-free bounded `crossbeam_queue::ArrayQueue` of
 //!   `shared_capacity` objects. It absorbs returns that overflow a thread's
 //!   cache, and it is how objects returned on one thread reach another.
+//!   A thread that returns objects but never calls `get` (a consumer at the
+//!   end of a channel) has no cache: its returns go straight here, where the
+//!   producers find them.
 //! - Retention never exceeds `threads × local_capacity + shared_capacity`,
-//!   where `threads` counts the threads that used the pool and are alive (an
-//!   exited thread's cache is handed to the next thread that starts, see
-//!   below).
+//!   where `threads` is the largest number of threads with a cache alive at
+//!   the same time (an exited thread's cache is inherited by a later thread,
+//!   see below, so short-lived threads do not add up).
 //!
 //! # Aging: `trim`
 //!
 //! [`Pool::trim`] ages what the pool keeps over two generations, like Go's
-//! victim cache at each garbage collection: an object not taken between two
-//! consecutive `trim` calls is freed. Call it from a timer (say every few
-//! seconds) and a burst's memory goes back within two periods.
+//! victim cache at each garbage collection. Call it from a timer (say every
+//! few seconds):
 //!
-//! - The shared queue and the calling thread's cache are trimmed at once.
+//! - The shared queue and the calling thread's cache are trimmed at once: an
+//!   object there not taken between two consecutive `trim` calls is freed.
 //! - Every other thread's cache is trimmed at that thread's next use of the
-//!   pool (get, return or `put`), and it then applies every trim it missed:
-//!   after two missed trims, its whole cache is freed. A thread that never
-//!   uses the pool again keeps at most `local_capacity` objects until it
-//!   exits and its slot is reused, or until the pool is dropped.
+//!   pool (a get, a return or a `put`), and it then applies every trim it
+//!   missed: after two missed trims, its whole cache is freed.
+//! - So a burst's memory goes back within two periods, except what sits in
+//!   the cache of a thread that no longer uses the pool: at most
+//!   `local_capacity` objects per such thread, until it uses the pool again,
+//!   or until its cache is inherited (below), or the pool is dropped.
+//!   Freeing those from `trim` would need the owning thread to synchronize
+//!   on every get and return; poolkit keeps the fast path free of that.
 //!
 //! # Thread exit
 //!
-//! A thread's cache is not freed when the thread exits: the `thread_local`
-//! crate hands it, with its objects, to the next thread that gets the exited
-//! thread's id. So a pool used by short-lived threads keeps at most
-//! `local_capacity` objects per *concurrently alive* thread, its objects are
-//! reused by later threads, and the next thread applies the trims that
-//! happened meanwhile on its first use. Everything is freed, exactly once,
-//! when the pool is dropped.
+//! A thread's cache is not freed when the thread exits. The `thread_local`
+//! crate recycles thread ids (process-wide, lowest free id first), and the
+//! next thread given the exited thread's id inherits its cache, objects
+//! included, on its first use of this pool; it applies the trims missed
+//! meanwhile. If that thread never uses this pool, the objects stay until
+//! the pool is dropped. Everything is freed, exactly once, when the pool is
+//! dropped.
 //!
+//! Returning objects (guard drop, `put`, `detach`) is safe anywhere, also
+//! from thread-local destructors at thread exit. A thread's *first* `get`
+//! called from a thread-local destructor, after the `thread_local` crate has
+//! released the thread's id, makes that crate panic, which aborts.
+
 //! # Hooks
 //!
 //! The factory, reset and accept hooks (and `T`'s `Drop`) never run while
@@ -65,7 +78,7 @@ use thread_local::ThreadLocal;
 use self::builder::{AcceptHook, Factory, ResetHook};
 use self::local::LocalCache;
 use self::shared::SharedTier;
-use self::stats::LocalCounters;
+use self::stats::{Counter, LocalCounters};
 use crate::sync::{AtomicU64, Ordering};
 use crate::Reset;
 
@@ -86,7 +99,8 @@ pub use self::stats::PoolStats;
 ///   no heap allocation (the factory runs only on a miss; the first use of
 ///   the pool on a thread allocates that thread's cache once).
 /// - **Bounded**: at most `threads × local_capacity + shared_capacity`
-///   objects are kept; returns beyond that are dropped.
+///   objects are kept (`threads`: threads with a cache alive at once);
+///   returns beyond that are dropped.
 /// - **Clean**: every object handed out is fresh from the factory or was
 ///   reset since its last use.
 /// - **Panics**: a guard dropped while unwinding drops its object; a
@@ -122,6 +136,10 @@ pub struct Pool<T: Send> {
     /// made, and caches are reused across thread exits, so it is bounded by
     /// the number of threads alive at once.
     counters: Mutex<Vec<Arc<LocalCounters>>>,
+    /// Counters for returns on a thread that has no cache (it never called
+    /// `get`, or it is past its thread-local destructors). Any thread may
+    /// write them, so they are bumped with `fetch_add`.
+    orphan: LocalCounters,
 }
 
 impl<T: Reset + Send> Pool<T> {
@@ -189,6 +207,7 @@ impl<T: Send> Pool<T> {
             reset,
             accept,
             counters: Mutex::new(Vec::new()),
+            orphan: LocalCounters::default(),
         }
     }
 
@@ -212,7 +231,9 @@ impl<T: Send> Pool<T> {
 
     /// Gives the pool an object made elsewhere (or detached earlier). It is
     /// reset, checked by `accept`, and kept if there is room, exactly like a
-    /// returned guard.
+    /// returned guard. Unlike a guard dropped while its thread panics, `put`
+    /// always resets and may keep the object, even during unwinding: the
+    /// caller chose to hand it over.
     ///
     /// Allocation: the pool keeps objects boxed (so that a round trip moves
     /// one pointer, not the whole object), so `put` makes one allocation of
@@ -231,8 +252,8 @@ impl<T: Send> Pool<T> {
     /// ```
     #[inline]
     pub fn put(&self, value: T) {
-        let local = self.local();
-        local.counters.puts.bump();
+        let local = self.locals.get();
+        self.tally(local).bump(|c| &c.puts);
         self.recycle(local, Box::new(value));
     }
 
@@ -261,15 +282,18 @@ impl<T: Send> Pool<T> {
         // Relaxed: the epoch publishes no data. A thread that uses the pool
         // after this call (ordered by any synchronization) reads this value
         // or a later one, by coherence, and then applies the trim.
-        let epoch = self.epoch.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
+        self.epoch.fetch_add(1, Ordering::Relaxed);
         let mut freed = self.shared.trim();
         if let Some(local) = self.locals.get() {
-            freed += local.catch_up(epoch);
+            // The current epoch, not the one this call made: a `T::drop` run
+            // by the shared trim may have trimmed again meanwhile.
+            freed += local.catch_up(self.epoch.load(Ordering::Relaxed));
         }
         freed
     }
 
     /// A snapshot of the pool's counters. O(threads that used the pool).
+    #[must_use]
     pub fn stats(&self) -> PoolStats {
         let mut stats = PoolStats::default();
         let counters = self.counters.lock().unwrap_or_else(PoisonError::into_inner);
@@ -277,6 +301,7 @@ impl<T: Send> Pool<T> {
             stats.add_local(c);
         }
         drop(counters);
+        stats.add_local(&self.orphan);
         stats.finish(self.shared.len(), self.shared.trimmed())
     }
 
@@ -290,10 +315,23 @@ impl<T: Send> Pool<T> {
         self.shared.capacity()
     }
 
-    /// The calling thread's cache, made on first use.
+    /// The calling thread's cache, made on first use. Only `get` makes
+    /// caches: the return paths use `self.locals.get()`, which never needs
+    /// the thread's id to be (re)allocated, so they stay safe inside
+    /// thread-local destructors.
     #[inline]
     fn local(&self) -> &LocalCache<Box<T>> {
         self.locals.get_or(|| self.new_local())
+    }
+
+    /// Where to count an event: this thread's counters if it has a cache,
+    /// else the pool's shared ones.
+    #[inline]
+    fn tally<'a>(&'a self, local: Option<&'a LocalCache<Box<T>>>) -> Tally<'a> {
+        match local {
+            Some(local) => Tally::Own(&local.counters),
+            None => Tally::Shared(&self.orphan),
+        }
     }
 
     #[cold]
@@ -339,10 +377,10 @@ impl<T: Send> Pool<T> {
     /// Takes an object back from a guard.
     #[inline]
     pub(crate) fn give_back(&self, value: Box<T>) {
-        let local = self.local();
+        let local = self.locals.get();
         if std::thread::panicking() {
             // The object may be half-updated: do not reset or reuse it.
-            local.counters.discarded_unwinding.bump();
+            self.tally(local).bump(|c| &c.discarded_unwinding);
             drop(value);
             return;
         }
@@ -350,14 +388,18 @@ impl<T: Send> Pool<T> {
     }
 
     pub(crate) fn note_detached(&self) {
-        self.local().counters.detached.bump();
+        self.tally(self.locals.get()).bump(|c| &c.detached);
     }
 
+    /// Resets, checks and stores a returned object. `local` is the calling
+    /// thread's cache, if it has one; a thread without one (it never called
+    /// `get`, or it is exiting) sends its returns to the shared queue.
     #[inline]
-    fn recycle(&self, local: &LocalCache<Box<T>>, mut value: Box<T>) {
+    fn recycle(&self, local: Option<&LocalCache<Box<T>>>, mut value: Box<T>) {
+        let tally = self.tally(local);
         // If a hook panics, `value` is dropped by the unwinding and this
         // guard counts it; the pool holds no borrow here, so it stays usable.
-        let on_panic = CountOnUnwind(&local.counters);
+        let on_panic = CountOnUnwind(tally);
         self.reset.run(&mut value);
         let accepted = match &self.accept {
             Some(accept) => accept(&value),
@@ -365,42 +407,77 @@ impl<T: Send> Pool<T> {
         };
         std::mem::forget(on_panic);
         if !accepted {
-            local.counters.rejected.bump();
+            tally.bump(|c| &c.rejected);
             drop(value);
             // A refused return is still a use of the pool: apply the trims
             // this thread missed, as every other return does.
-            local.catch_up(self.epoch.load(Ordering::Relaxed));
+            if let Some(local) = local {
+                local.catch_up(self.epoch.load(Ordering::Relaxed));
+            }
             return;
         }
-        match local.push(
-            value,
-            self.local_capacity,
-            self.epoch.load(Ordering::Relaxed),
-        ) {
-            Ok(()) => local.counters.local_stores.bump(),
-            Err(value) => self.overflow(local, value),
-        }
+        let value = match local {
+            Some(local) => match local.push(value, self.epoch.load(Ordering::Relaxed)) {
+                Ok(()) => {
+                    tally.bump(|c| &c.stored_local);
+                    return;
+                }
+                Err(value) => value,
+            },
+            None => value,
+        };
+        self.overflow(tally, value);
     }
 
     #[cold]
     #[inline(never)]
-    fn overflow(&self, local: &LocalCache<Box<T>>, value: Box<T>) {
+    fn overflow(&self, tally: Tally<'_>, value: Box<T>) {
         match self.shared.push(value) {
-            Ok(()) => local.counters.shared_stores.bump(),
+            Ok(()) => tally.bump(|c| &c.stored_shared),
             Err(value) => {
-                local.counters.dropped_full.bump();
+                tally.bump(|c| &c.dropped_full);
                 drop(value);
             }
         }
     }
 }
 
+impl<T: Default + Reset + Send + 'static> Default for Pool<T> {
+    /// A pool with default capacities whose factory is `T::default`.
+    ///
+    /// ```
+    /// let pool: poolkit::Pool<String> = Default::default();
+    /// assert!(pool.get().is_empty());
+    /// ```
+    fn default() -> Self {
+        Pool::new(T::default)
+    }
+}
+
+/// Where an event is counted: a thread's own counters (that thread is their
+/// only writer) or the pool's shared ones (any thread; read-modify-write).
+#[derive(Clone, Copy)]
+enum Tally<'a> {
+    Own(&'a LocalCounters),
+    Shared(&'a LocalCounters),
+}
+
+impl Tally<'_> {
+    #[inline]
+    fn bump(self, counter: impl Fn(&LocalCounters) -> &Counter) {
+        match self {
+            Tally::Own(counters) => counter(counters).bump(),
+            Tally::Shared(counters) => counter(counters).bump_shared(),
+        }
+    }
+}
+
 /// Counts a hook panic when dropped; forgotten when the hooks return.
-struct CountOnUnwind<'a>(&'a LocalCounters);
+struct CountOnUnwind<'a>(Tally<'a>);
 
 impl Drop for CountOnUnwind<'_> {
     fn drop(&mut self) {
-        self.0.hook_panics.bump();
+        self.0.bump(|c| &c.hook_panics);
     }
 }
 

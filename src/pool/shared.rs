@@ -80,23 +80,23 @@ impl<T> SharedTier<T> {
     /// why every atomic here can be Relaxed.
     pub(crate) fn trim(&self) -> usize {
         let Some(queue) = &self.queue else { return 0 };
+        // Take the old generation's size: a trim running at the same time
+        // (another thread, or a `T::drop` below) then finds 0 and frees
+        // nothing, so together they never free more than one generation.
+        let old = self.old.swap(0, Ordering::Relaxed);
         let pops = self.pops.load(Ordering::Relaxed);
         let since = pops.wrapping_sub(self.pops_at_trim.swap(pops, Ordering::Relaxed));
-        let old = self.old.load(Ordering::Relaxed);
         let still_old = (old as u64).saturating_sub(since) as usize;
         let mut freed = 0;
         for _ in 0..still_old {
             // Popped directly: these are not reuses, so `pops` is not bumped.
-            match queue.pop() {
-                // Dropped here, outside any lock: `T::drop` may use the pool.
-                Some(value) => {
-                    drop(value);
-                    freed += 1;
-                }
-                None => break,
-            }
+            let Some(value) = queue.pop() else { break };
+            // Counted before the drop, which is user code and may panic.
+            self.trimmed.fetch_add(1, Ordering::Relaxed);
+            freed += 1;
+            // Dropped here, outside any lock: `T::drop` may use the pool.
+            drop(value);
         }
-        self.trimmed.fetch_add(freed as u64, Ordering::Relaxed);
         self.old.store(queue.len(), Ordering::Relaxed);
         freed
     }

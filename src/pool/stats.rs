@@ -16,10 +16,18 @@ impl Counter {
     /// Adds one. Must only be called by the thread that owns the counter.
     #[inline]
     pub(crate) fn bump(&self) {
-        // Relaxed: the value publishes no other data; readers only need a
-        // value that is not torn, which any atomic load gives.
+        // Release (a plain store on x86): pairs with `read_acquire` in
+        // `PoolStats::add_local`, so a reader that sees this value also sees
+        // every earlier bump of this thread's other counters.
         self.0
-            .store(self.0.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+            .store(self.0.load(Ordering::Relaxed) + 1, Ordering::Release);
+    }
+
+    /// Adds one from any thread (for counters with several writers).
+    #[inline]
+    pub(crate) fn bump_shared(&self) {
+        // Release: as in `bump`.
+        self.0.fetch_add(1, Ordering::Release);
     }
 
     /// Reads the current value (from any thread).
@@ -27,18 +35,30 @@ impl Counter {
     pub(crate) fn read(&self) -> u64 {
         self.0.load(Ordering::Relaxed)
     }
+
+    /// Reads the current value; the counters read after it are at least as
+    /// new as they were when this value was written.
+    #[inline]
+    pub(crate) fn read_acquire(&self) -> u64 {
+        // Acquire: pairs with the Release in `bump`.
+        self.0.load(Ordering::Acquire)
+    }
 }
 
 /// The counters of one thread's cache. Every event is counted on the thread
 /// where it happened; [`PoolStats`] sums them.
+///
+/// Aligned to 128 bytes so that two threads' counters never share a cache
+/// line (each thread writes its own on every operation).
 #[derive(Default)]
+#[repr(align(128))]
 pub(crate) struct LocalCounters {
     pub(crate) local_hits: Counter,
     pub(crate) shared_hits: Counter,
     pub(crate) misses: Counter,
     pub(crate) puts: Counter,
-    pub(crate) local_stores: Counter,
-    pub(crate) shared_stores: Counter,
+    pub(crate) stored_local: Counter,
+    pub(crate) stored_shared: Counter,
     pub(crate) rejected: Counter,
     pub(crate) dropped_full: Counter,
     pub(crate) hook_panics: Counter,
@@ -51,9 +71,10 @@ pub(crate) struct LocalCounters {
 /// [`Pool::stats`](crate::Pool::stats).
 ///
 /// Counting is always on: each event costs the thread that causes it one
-/// uncontended store to its own cache line. Each field is exact once the pool
-/// is quiet; while other threads are working, fields are read one after the
-/// other, so sums across fields may be off by the operations in flight.
+/// uncontended store to its own cache line. Every field is exact once the
+/// pool is quiet. While other threads are working, fields are read one after
+/// the other, so they may disagree by whatever happens during the snapshot;
+/// `retained` is still never above the retention bound.
 ///
 /// # Identities
 ///
@@ -119,27 +140,27 @@ pub struct PoolStats {
 impl PoolStats {
     /// Adds one thread's counters into the snapshot.
     pub(crate) fn add_local(&mut self, c: &LocalCounters) {
-        let (local_hits, shared_hits, misses) =
-            (c.local_hits.read(), c.shared_hits.read(), c.misses.read());
-        self.local_hits += local_hits;
-        self.shared_hits += shared_hits;
-        self.misses += misses;
-        self.puts += c.puts.read();
-        let stored_local = c.local_stores.read();
+        // What this thread's cache holds is stored minus taken minus
+        // trimmed. `stored_local` is read first, with Acquire: the hits and
+        // trims read after it include every one that happened before that
+        // store, so the difference is at most what the cache held at that
+        // moment (never above `local_capacity`), and at least 0.
+        let stored_local = c.stored_local.read_acquire();
+        let local_hits = c.local_hits.read();
+        let trimmed = c.trimmed.read();
+        self.retained += stored_local.saturating_sub(local_hits + trimmed);
         self.stored_local += stored_local;
-        self.stored_shared += c.shared_stores.read();
+        self.local_hits += local_hits;
+        self.trimmed += trimmed;
+        self.shared_hits += c.shared_hits.read();
+        self.misses += c.misses.read();
+        self.puts += c.puts.read();
+        self.stored_shared += c.stored_shared.read();
         self.rejected += c.rejected.read();
         self.dropped_full += c.dropped_full.read();
         self.hook_panics += c.hook_panics.read();
         self.discarded_unwinding += c.discarded_unwinding.read();
         self.detached += c.detached.read();
-        let trimmed = c.trimmed.read();
-        self.trimmed += trimmed;
-        // What this thread's cache holds: stored minus taken minus trimmed.
-        // Read in the opposite order of how they grow so a racing snapshot
-        // cannot underflow: `local_hits` and `trimmed` were read before
-        // `stored_local`.
-        self.retained += stored_local.saturating_sub(local_hits + trimmed);
     }
 
     /// Fills in the derived fields once every thread was added.
