@@ -158,6 +158,10 @@ fn zero_capacity_ttl_tti_and_weight_budget_are_config_errors() {
         err(TtlCache::builder(1).max_weight(0, |_, _| 1)),
         CacheConfigError::ZeroMaxWeight
     );
+    assert_eq!(
+        err(TtlCache::builder(u32::MAX as usize)),
+        CacheConfigError::CapacityTooLarge
+    );
     assert!(catch_unwind(|| TtlCache::<u8, u8>::new(0)).is_err());
 }
 
@@ -185,6 +189,10 @@ fn an_entry_heavier_than_the_budget_is_refused_without_evicting_others() {
         .unwrap();
     cache.insert(1, 4).unwrap();
     cache.insert(2, 4).unwrap();
+    assert!(
+        cache.insert(9, u64::MAX).is_err(),
+        "no overflow on huge weights"
+    );
     let refused = cache.insert(3, 11).unwrap_err();
     assert_eq!(
         refused.reason,

@@ -38,6 +38,8 @@ pub enum CacheConfigError {
     ZeroTimeToIdle,
     /// `shards` was 0.
     ZeroShards,
+    /// `capacity` was `u32::MAX` or more: entries are addressed by `u32` index.
+    CapacityTooLarge,
 }
 
 impl CacheConfigError {
@@ -51,7 +53,7 @@ impl CacheConfigError {
     /// ```
     pub fn field(&self) -> &'static str {
         match self {
-            Self::ZeroCapacity => "capacity",
+            Self::ZeroCapacity | Self::CapacityTooLarge => "capacity",
             Self::ZeroMaxWeight => "max_weight",
             Self::ZeroTimeToLive => "time_to_live",
             Self::ZeroTimeToIdle => "time_to_idle",
@@ -65,6 +67,7 @@ impl fmt::Display for CacheConfigError {
         let what = match self {
             Self::ZeroCapacity | Self::ZeroMaxWeight | Self::ZeroShards => "be at least 1",
             Self::ZeroTimeToLive | Self::ZeroTimeToIdle => "be longer than zero",
+            Self::CapacityTooLarge => "be less than 4,294,967,295",
         };
         write!(
             f,
@@ -92,6 +95,9 @@ impl Common {
     fn limits(&self) -> Result<Limits, CacheConfigError> {
         if self.capacity == 0 {
             return Err(CacheConfigError::ZeroCapacity);
+        }
+        if self.capacity >= u32::MAX as usize {
+            return Err(CacheConfigError::CapacityTooLarge);
         }
         if self.max_weight == Some(0) {
             return Err(CacheConfigError::ZeroMaxWeight);

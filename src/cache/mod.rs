@@ -60,6 +60,7 @@
 //! | input | behaviour |
 //! |---|---|
 //! | capacity, weight budget, default TTL, TTI or shard count of 0 | `build()` returns [`CacheConfigError`] naming the field; `new(0)` panics |
+//! | capacity of `u32::MAX` or more | `build()` returns [`CacheConfigError::CapacityTooLarge`] |
 //! | `insert_with_ttl(k, v, Duration::ZERO)` | [`Refused`] with [`RefusalReason::ZeroTtl`]; the key's old entry is removed |
 //! | weigher returns more than the budget | [`Refused`] with [`RefusalReason::TooHeavy`]; nothing else is evicted; the key's old entry is removed |
 //!

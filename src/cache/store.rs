@@ -232,7 +232,8 @@ impl<K: Hash + Eq, V, S: BuildHasher> Store<K, V, S> {
     #[inline]
     pub(crate) fn needs_room(&self, weight: u64) -> bool {
         self.slab.len() >= self.limits.capacity
-            || (self.limits.max_weight != NEVER && self.weight + weight > self.limits.max_weight)
+            || (self.limits.max_weight != NEVER
+                && self.weight.saturating_add(weight) > self.limits.max_weight)
     }
 
     /// Evicts one entry chosen by S3-FIFO. The cache must not be empty.
