@@ -11,7 +11,7 @@ use hashbrown::HashTable;
 
 use super::eviction::S3Fifo;
 use super::listener::EvictionCause;
-use super::slab::{Entry, Slab, NEVER};
+use super::slab::{Entry, Slab, Timer, NEVER};
 use super::stats::CacheStats;
 use super::timer_wheel::TimerWheel;
 
@@ -100,12 +100,13 @@ impl<K: Hash + Eq, V, S: BuildHasher> Store<K, V, S> {
     /// Whether the entry at `idx` can expire (so reading it needs the time).
     #[inline]
     pub(crate) fn needs_time(&self, idx: u32) -> bool {
-        self.limits.tti != NEVER || self.slab.get(idx).expires_at != NEVER
+        self.slab.get(idx).timed
     }
 
     #[inline]
     pub(crate) fn is_expired(&self, idx: u32, now: u64) -> bool {
-        self.slab.get(idx).deadline(self.limits.tti) <= now
+        let timer = self.slab.timer(idx);
+        self.slab.get(idx).timed && timer.deadline(self.limits.tti) <= now
     }
 
     pub(crate) fn entry(&self, idx: u32) -> &Entry<K, V> {
@@ -134,19 +135,20 @@ impl<K: Hash + Eq, V, S: BuildHasher> Store<K, V, S> {
             self.stats.misses += u64::from(counted);
             return Lookup::Miss;
         };
-        let tti = self.limits.tti;
-        let e = self.slab.get_mut(idx);
-        if tti != NEVER || e.expires_at != NEVER {
+        if self.slab.get(idx).timed {
             let Some(t) = now() else {
                 return Lookup::NeedTime;
             };
-            if e.deadline(tti) <= t {
+            let tti = self.limits.tti;
+            let timer = self.slab.timer_mut(idx);
+            if timer.deadline(tti) <= t {
                 self.stats.misses += u64::from(counted);
                 let (k, v) = self.remove_idx(idx, EvictionCause::Expired);
                 return Lookup::Expired(k, v);
             }
-            e.last_access = t;
+            timer.last_access = t;
         }
+        let e = self.slab.get_mut(idx);
         S3Fifo::on_hit(&mut e.freq);
         self.stats.hits += u64::from(counted);
         Lookup::Hit(idx)
@@ -167,7 +169,9 @@ impl<K: Hash + Eq, V, S: BuildHasher> Store<K, V, S> {
             }
             Err(_) => unreachable!("slab entry missing from the index"),
         }
-        self.wheel.cancel(&mut self.slab, idx);
+        if self.slab.get(idx).timed {
+            self.wheel.cancel(&mut self.slab, idx);
+        }
         let e = self.slab.remove(idx);
         self.weight -= e.weight;
         self.stats.record_eviction(cause);
@@ -255,15 +259,17 @@ impl<K: Hash + Eq, V, S: BuildHasher> Store<K, V, S> {
         to_main: bool,
     ) -> u32 {
         debug_assert!(!self.needs_room(weight));
+        let timer = Timer::new(expires_at, now);
+        let deadline = timer.deadline(self.limits.tti);
+        let timed = deadline != NEVER;
         let idx = self
             .slab
-            .insert(Entry::new(key, value, hash, weight, expires_at, now));
+            .insert(Entry::new(key, value, hash, weight, timed), timer);
         let slab = &self.slab;
         self.index.insert_unique(hash, idx, |&i| slab.get(i).hash);
         self.policy.admit(&mut self.slab, idx, to_main);
         self.weight += weight;
-        let deadline = self.slab.get(idx).deadline(self.limits.tti);
-        if deadline != NEVER {
+        if timed {
             self.wheel.schedule(&mut self.slab, idx, deadline);
         }
         idx
@@ -302,7 +308,9 @@ impl<K: Hash + Eq, V, S: BuildHasher> Store<K, V, S> {
         let tti = self.limits.tti;
         self.slab
             .iter()
-            .filter(move |(_, e)| now.map_or(true, |t| e.deadline(tti) > t))
+            .filter(move |&(i, e)| {
+                !e.timed || now.map_or(true, |t| self.slab.timer(i).deadline(tti) > t)
+            })
             .map(|(_, e)| (&e.key, &e.value))
     }
 

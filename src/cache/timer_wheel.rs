@@ -17,7 +17,7 @@
 //! Consequence: an entry is on the pending list at most one level-0 bucket (≈ 1.05 ms)
 //! after its deadline, once time has been advanced past it.
 
-use super::slab::{timer_links, Entry, List, Slab, NEVER, NO_LIST};
+use super::slab::{timer_links, List, Slab, NEVER, NO_LIST};
 
 const LEVELS: usize = 5;
 const BUCKETS: usize = 64;
@@ -53,7 +53,7 @@ impl TimerWheel {
     /// Files `idx` under `deadline` (which must not be [`NEVER`]).
     pub(crate) fn schedule<K, V>(&mut self, slab: &mut Slab<K, V>, idx: u32, deadline: u64) {
         debug_assert_ne!(deadline, NEVER);
-        debug_assert_eq!(slab.get(idx).timer_list, NO_LIST);
+        debug_assert_eq!(slab.timer(idx).list, NO_LIST);
         let delta = deadline.saturating_sub(self.time);
         let level = (0..LEVELS)
             .find(|&l| delta < (BUCKETS as u64) << SHIFTS[l])
@@ -64,16 +64,16 @@ impl TimerWheel {
     }
 
     fn file<K, V>(&mut self, slab: &mut Slab<K, V>, idx: u32, list: usize) {
-        slab.get_mut(idx).timer_list = list as u16;
+        slab.timer_mut(idx).list = list as u16;
         self.lists[list].push_back(slab, idx, timer_links);
     }
 
     /// Takes `idx` out of the wheel if it is filed there. O(1).
     pub(crate) fn cancel<K, V>(&mut self, slab: &mut Slab<K, V>, idx: u32) {
-        let list = slab.get(idx).timer_list;
+        let list = slab.timer(idx).list;
         if list != NO_LIST {
             self.lists[list as usize].unlink(slab, idx, timer_links);
-            slab.get_mut(idx).timer_list = NO_LIST;
+            slab.timer_mut(idx).list = NO_LIST;
             self.scheduled -= 1;
         }
     }
@@ -106,9 +106,9 @@ impl TimerWheel {
         let mut taken = std::mem::replace(&mut self.lists[list], List::EMPTY);
         let mut i = taken.head;
         while i != super::slab::NIL {
-            let e = slab.get_mut(i);
-            e.timer_list = PENDING as u16;
-            i = e.timer.next;
+            let t = slab.timer_mut(i);
+            t.list = PENDING as u16;
+            i = t.links.next;
         }
         self.lists[PENDING].append(&mut taken, slab, timer_links);
     }
@@ -129,10 +129,10 @@ impl TimerWheel {
         while *budget > 0 {
             let idx = self.lists[PENDING].pop_front(slab, timer_links)?;
             *budget -= 1;
-            let e: &mut Entry<K, V> = slab.get_mut(idx);
-            e.timer_list = NO_LIST;
+            let t = slab.timer_mut(idx);
+            t.list = NO_LIST;
             self.scheduled -= 1;
-            let deadline = e.deadline(tti);
+            let deadline = t.deadline(tti);
             if deadline <= now {
                 return Some(idx);
             }
@@ -152,13 +152,14 @@ impl TimerWheel {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cache::slab::{Entry, Timer};
 
     /// Files entries with the given deadlines and returns the slab.
     fn setup(deadlines: &[u64]) -> (Slab<usize, ()>, TimerWheel) {
         let mut slab = Slab::with_capacity(deadlines.len());
         let mut wheel = TimerWheel::new();
         for (k, &d) in deadlines.iter().enumerate() {
-            let idx = slab.insert(Entry::new(k, (), 0, 1, d, 0));
+            let idx = slab.insert(Entry::new(k, (), 0, 1, true), Timer::new(d, 0));
             wheel.schedule(&mut slab, idx, d);
         }
         (slab, wheel)
