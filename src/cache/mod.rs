@@ -17,8 +17,8 @@
 //! # Eviction: S3-FIFO
 //!
 //! A small probationary FIFO (3 % of the entries), a main FIFO with second chances, and a
-//! ghost FIFO of evicted key hashes. A hit only bumps a 2-bit counter in the entry (nothing
-//! moves), which is why reads are cheap. New keys that are not hit again before leaving the
+//! ghost table of recently evicted key fingerprints. A hit only bumps a 2-bit counter in the
+//! entry (nothing moves), which is why reads are cheap. New keys that are not hit again before leaving the
 //! small queue are evicted early, so one-off scans do not flush the cache; keys seen again
 //! soon after eviction (in the ghost) go straight to main, so a loop a little larger than the
 //! cache still hits (about 82 % on 11,000 keys through 10,000 entries, where LRU gets 0 %).
@@ -53,7 +53,24 @@
 //! [`EvictionCause`]. In the concurrent cache the listener, weigher, loader and clock never
 //! run under a shard lock: removed entries wait in a fixed 16-slot buffer on the stack and are
 //! handed out after unlock. To recycle evicted values, pass [`recycle_into`]`(pool)` as the
-//! listener: evicted values go back to a [`Pool`](crate::Pool) for the next miss.
+//! listener: evicted values go back to a [`Pool`](crate::Pool) for the next miss (one small
+//! box per return); or store [`OwnedPooled`](crate::OwnedPooled) values, which return to
+//! their pool when the cache drops them, with no allocation at all.
+//!
+//! # Performance
+//!
+//! `cargo bench --bench cache` (get, and insert on a miss; Zipf 1.0 over 100,000 keys into
+//! 10,000 entries; medians on a 2-vCPU VM, several runs):
+//!
+//! | cache | 1 thread | hit ratio | 2 threads, per op per thread |
+//! |---|---|---|---|
+//! | `TtlCache` / `ShardedTtlCache` | 17.6–20.5 ns | 79.8 % | about 1.05 × quick_cache sync (median of 5 paired runs, 86–90 ns) |
+//! | `quick_cache` 0.7 | 21.6–32.6 ns | 79.4 % | 81–91 ns |
+//! | `lru` 0.16 | 17.6–21.9 ns | 73.7 % | `Mutex<lru>`: 209–368 ns |
+//!
+//! On the loop trace (11,000 keys through 10,000 entries) the hit ratio is 84.7 % (quick_cache
+//! 82.1 %, LRU 0 %). The 2-thread figures vary by up to 3× between identical runs on this VM;
+//! compare ratios within one run.
 //!
 //! # Bad input
 //!
