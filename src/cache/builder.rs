@@ -231,7 +231,11 @@ impl<K, V, S, C> CacheBuilder<K, V, S, C> {
     /// let refused = cache.insert(3, "x".repeat(11)).unwrap_err();
     /// assert_eq!(refused.reason, RefusalReason::TooHeavy { weight: 11, budget: 10 });
     /// ```
-    pub fn max_weight(mut self, budget: u64, weigher: impl Fn(&K, &V) -> u64 + 'static) -> Self {
+    pub fn max_weight(
+        mut self,
+        budget: u64,
+        weigher: impl Fn(&K, &V) -> u64 + Send + 'static,
+    ) -> Self {
         self.common.max_weight = Some(budget);
         self.weigher = Some(Box::new(weigher));
         self
@@ -239,26 +243,26 @@ impl<K, V, S, C> CacheBuilder<K, V, S, C> {
 
     /// Calls `listener(key, value, cause)` for every entry that leaves the cache, exactly
     /// once, after the cache's structures are consistent again. A panicking listener loses
-    /// that entry only; the cache stays valid.
+    /// that entry only; the cache stays valid. Hooks are `Send` so that the cache itself is
+    /// `Send` (it can move to another thread, or be shared behind a `Mutex`).
     ///
     /// # Examples
     ///
     /// ```
-    /// use std::{cell::RefCell, rc::Rc};
+    /// use std::sync::mpsc;
     /// use poolkit::cache::{EvictionCause, TtlCache};
-    /// let gone = Rc::new(RefCell::new(vec![]));
-    /// let log = gone.clone();
+    /// let (gone, evicted) = mpsc::channel();
     /// let mut cache = TtlCache::builder(1)
-    ///     .eviction_listener(move |k: u8, _v: u8, cause| log.borrow_mut().push((k, cause)))
+    ///     .eviction_listener(move |k: u8, _v: u8, cause| gone.send((k, cause)).unwrap())
     ///     .build()
     ///     .unwrap();
     /// cache.insert(1, 1).unwrap();
     /// cache.insert(2, 2).unwrap();
-    /// assert_eq!(*gone.borrow(), [(1, EvictionCause::Capacity)]);
+    /// assert_eq!(evicted.try_iter().collect::<Vec<_>>(), [(1, EvictionCause::Capacity)]);
     /// ```
     pub fn eviction_listener(
         mut self,
-        listener: impl FnMut(K, V, EvictionCause) + 'static,
+        listener: impl FnMut(K, V, EvictionCause) + Send + 'static,
     ) -> Self {
         self.listener = Some(Box::new(listener));
         self

@@ -118,12 +118,13 @@ impl<K, V> fmt::Display for Refused<K, V> {
 
 impl<K, V> std::error::Error for Refused<K, V> {}
 
-/// The single-thread cache's eviction listener.
-pub(crate) type Listener<K, V> = Box<dyn FnMut(K, V, EvictionCause)>;
+/// The single-thread cache's eviction listener (`Send`, so the cache can move between
+/// threads or sit in a `Mutex`).
+pub(crate) type Listener<K, V> = Box<dyn FnMut(K, V, EvictionCause) + Send>;
 /// The concurrent cache's eviction listener.
 pub(crate) type SyncListener<K, V> = Box<dyn Fn(K, V, EvictionCause) + Send + Sync>;
 /// The single-thread cache's weigher.
-pub(crate) type Weigher<K, V> = Box<dyn Fn(&K, &V) -> u64>;
+pub(crate) type Weigher<K, V> = Box<dyn Fn(&K, &V) -> u64 + Send>;
 /// The concurrent cache's weigher.
 pub(crate) type SyncWeigher<K, V> = Box<dyn Fn(&K, &V) -> u64 + Send + Sync>;
 
