@@ -252,3 +252,62 @@ fn expired_entries_are_never_returned_across_threads() {
         });
     });
 }
+
+#[test]
+fn mixed_concurrent_operations_keep_weight_count_and_listener_consistent() {
+    let removed = Arc::new(AtomicUsize::new(0));
+    let count = removed.clone();
+    let clock = ManualClock::new();
+    let cache = ShardedTtlCache::builder(200)
+        .shards(4)
+        .time_to_idle(Duration::from_millis(2))
+        .max_weight(1_000, |_: &u64, v: &u64| v % 20 + 1)
+        .clock(clock.clone())
+        .eviction_listener(move |_, _, _| {
+            count.fetch_add(1, Ordering::Relaxed);
+        })
+        .build()
+        .unwrap();
+    std::thread::scope(|s| {
+        for t in 0..4u64 {
+            let (cache, clock) = (&cache, &clock);
+            s.spawn(move || {
+                for i in 0..5_000u64 {
+                    let k = (i * 13 + t * 101) % 700;
+                    match i % 11 {
+                        0 => drop(cache.remove(&k)),
+                        1 => drop(cache.insert_with_ttl(k, i, Duration::from_micros(i % 900 + 1))),
+                        2 if t == 0 && i % 1_000 == 2 => drop(cache.purge_expired()),
+                        3 if t == 1 && i % 2_500 == 3 => cache.clear(),
+                        4 | 5 => drop(cache.get_or_insert_with(k, || i)),
+                        _ => {
+                            if cache.get(&k).is_none() {
+                                cache.insert(k, i).unwrap();
+                            }
+                        }
+                    }
+                    if i % 20 == 0 {
+                        clock.advance(Duration::from_micros(37));
+                    }
+                    assert!(cache.len() <= 200);
+                    assert!(cache.weight() <= 1_000);
+                }
+            });
+        }
+    });
+    let s = cache.stats();
+    assert_eq!(s.inserts + s.updates - s.evictions(), cache.len() as u64);
+    assert_eq!(s.evictions(), removed.load(Ordering::Relaxed) as u64);
+    let live_weight: u64 = cache.iter().map(|(_, v)| v % 20 + 1).sum();
+    assert!(
+        live_weight <= cache.weight(),
+        "resident weight includes every live entry"
+    );
+    cache.purge_expired();
+    let live_weight: u64 = cache.iter().map(|(_, v)| v % 20 + 1).sum();
+    assert_eq!(
+        live_weight,
+        cache.weight(),
+        "after a purge, resident = live"
+    );
+}
