@@ -80,7 +80,11 @@ impl fmt::Display for CacheConfigError {
 impl std::error::Error for CacheConfigError {}
 
 /// The smallest shard the default shard count makes.
-const MIN_DEFAULT_SHARD_CAPACITY: usize = 64;
+const MIN_DEFAULT_SHARD_CAPACITY: usize = 128;
+/// Default shards per available core. Zipf 1.0, 2 threads, capacity 10,000, paired medians
+/// against quick_cache sync: 8 shards 1.21-1.25x its time, 16 shards 1.03x, 32 shards
+/// 0.93-0.96x, 64 shards 0.89x; the hit ratio stays 79.7 % throughout.
+const DEFAULT_SHARDS_PER_CORE: usize = 16;
 
 /// The settings both builders share.
 #[derive(Debug, Clone, Copy)]
@@ -394,9 +398,10 @@ impl<K, V> ShardedCacheBuilder<K, V> {
 }
 
 impl<K, V, S, C> ShardedCacheBuilder<K, V, S, C> {
-    /// Number of independently locked shards. Default: 4 × the available parallelism,
-    /// rounded up to a power of two, but no more than one shard per 64 entries of capacity
-    /// (a cache of fewer than 128 entries has one shard). An explicit count is capped at the
+    /// Number of independently locked shards. Default: 16 × the available parallelism,
+    /// rounded up to a power of two, but no more than one shard per 128 entries of capacity
+    /// (a cache of fewer than 256 entries has one shard). Each shard costs about 4 KiB of
+    /// fixed memory (mostly its timer wheel). An explicit count is capped at the
     /// capacity (and the weight budget). The capacity and weight budget are split evenly
     /// between shards, so each key competes only with the keys of its shard.
     ///
@@ -579,7 +584,7 @@ where
                 // Enough shards to keep contention low, but each at least
                 // `MIN_DEFAULT_SHARD_CAPACITY` entries, so a small cache is not split into
                 // shards too small to keep their hot keys.
-                (cpus * 4)
+                (cpus * DEFAULT_SHARDS_PER_CORE)
                     .next_power_of_two()
                     .min((limits.capacity / MIN_DEFAULT_SHARD_CAPACITY).max(1))
             }

@@ -64,8 +64,8 @@
 //!
 //! | cache | 1 thread | hit ratio | 2 threads, per op per thread |
 //! |---|---|---|---|
-//! | `TtlCache` / `ShardedTtlCache` | 17.6–20.5 ns | 79.8 % | about 1.05 × quick_cache sync (median of 5 paired runs, 86–90 ns) |
-//! | `quick_cache` 0.7 | 21.6–32.6 ns | 79.4 % | 81–91 ns |
+//! | `TtlCache` / `ShardedTtlCache` | 17.6–20.5 ns | 79.8 % | 71–84 ns: 0.90 × quick_cache sync (median ratio of 5 paired runs) |
+//! | `quick_cache` 0.7 | 21.6–32.6 ns | 79.4 % | 74–118 ns |
 //! | `lru` 0.16 | 17.6–21.9 ns | 73.7 % | `Mutex<lru>`: 209–368 ns |
 //!
 //! On the loop trace (11,000 keys through 10,000 entries) the hit ratio is 84.7 % (quick_cache
