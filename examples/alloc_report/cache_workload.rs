@@ -49,7 +49,10 @@ fn render(key: u64, buf: &mut Vec<u8>) {
 
 /// What the handler does with a response: read it.
 fn send(body: &[u8]) {
-    black_box(body.iter().fold(0u64, |h, &b| h.rotate_left(5) ^ u64::from(b)));
+    black_box(
+        body.iter()
+            .fold(0u64, |h, &b| h.rotate_left(5) ^ u64::from(b)),
+    );
 }
 
 /// The leaking-cache workload for the allocation report.

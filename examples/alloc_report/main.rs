@@ -10,6 +10,8 @@
 //! Each (workload, variant) runs in a child process of its own, so that the
 //! peak live bytes of one never hide behind another's.
 
+mod cache_workload;
+
 use std::fmt::Write as _;
 use std::hint::black_box;
 use std::io::Write as _;
@@ -160,7 +162,11 @@ impl poolkit::Reset for Fields {
 }
 
 fn workloads(quick: bool) -> Vec<Workload> {
-    vec![response_bodies(quick), parsed_lines(quick)]
+    vec![
+        response_bodies(quick),
+        parsed_lines(quick),
+        cache_workload::leaking_cache(quick),
+    ]
 }
 
 /// What dhat saw while one closure ran.
