@@ -247,7 +247,9 @@ impl<K, V, S, C> CacheBuilder<K, V, S, C> {
 
     /// Calls `listener(key, value, cause)` for every entry that leaves the cache, exactly
     /// once, after the cache's structures are consistent again. A panicking listener loses
-    /// that entry only; the cache stays valid. Hooks are `Send` so that the cache itself is
+    /// that entry; the cache stays valid. In the sharded cache the other entries removed by
+    /// the same operation are still handed out before the panic continues; in `TtlCache`,
+    /// a panic inside `insert` also drops the entry being inserted. Hooks are `Send` so that the cache itself is
     /// `Send` (it can move to another thread, or be shared behind a `Mutex`).
     ///
     /// # Examples

@@ -61,35 +61,52 @@ fn loom_loaders_of_different_keys_do_not_wait_for_each_other() {
     });
 }
 
+/// A clock whose first reading is 100 ns and every later one 200 ns, whichever thread reads.
+struct StepClock(loom::sync::atomic::AtomicUsize);
+
+impl super::Clock for StepClock {
+    fn now_nanos(&self) -> u64 {
+        if self.0.fetch_add(1, Ordering::SeqCst) == 0 {
+            100
+        } else {
+            200
+        }
+    }
+}
+
+impl super::Clock for Arc<StepClock> {
+    fn now_nanos(&self) -> u64 {
+        (**self).now_nanos()
+    }
+}
+
 #[test]
 fn loom_stale_timed_hint_never_returns_an_expired_entry() {
     loom::model(|| {
-        let clock = ManualClock::new();
         // No default TTL: the shard's hint starts false and only the TTL insert sets it.
-        let cache: Arc<ShardedTtlCache<u8, u8, crate::cache::DefaultHashBuilder, ManualClock>> =
+        // The insert reads the clock first (the reader reads it only once the hint, or the
+        // entry under the lock, says some entry can expire, i.e. after the insert read it):
+        // deadline 100 + 50. Every later reading is 200, so any read that finds the entry
+        // finds it expired, whether it saw the hint set or stale.
+        let clock = Arc::new(StepClock(loom::sync::atomic::AtomicUsize::new(0)));
+        let cache: Arc<ShardedTtlCache<u8, u8, crate::cache::DefaultHashBuilder, Arc<StepClock>>> =
             Arc::new(
                 ShardedTtlCache::builder(4)
                     .shards(1)
-                    .clock(clock.clone())
+                    .clock(Arc::clone(&clock))
                     .build()
                     .unwrap(),
             );
-        clock.advance(Duration::from_nanos(100));
         let writer = {
             let cache = cache.clone();
             thread::spawn(move || {
-                // Deadline 150: live for the reader below, whose clock stays at 100.
                 cache
                     .insert_with_ttl(1, 1, Duration::from_nanos(50))
                     .unwrap();
             })
         };
-        let seen = cache.get(&1);
-        assert!(seen.is_none() || seen == Some(1));
+        assert_eq!(cache.get(&1), None, "an expired entry was returned");
         writer.join().unwrap();
-        assert_eq!(cache.get(&1), Some(1));
-        clock.advance(Duration::from_nanos(50));
-        // Now at the deadline: expired, whatever the hint said.
         assert_eq!(cache.get(&1), None);
         assert!(!cache.contains_key(&1));
     });

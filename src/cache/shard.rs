@@ -41,14 +41,24 @@ impl<K, V> Evicted<K, V> {
     }
 
     /// Hands every buffered entry to `listener` (or drops it). Call with no lock held.
+    ///
+    /// A panicking listener loses only the entry it was given: the rest are still handed
+    /// out, then the first panic is resumed.
     pub(crate) fn flush(&mut self, listener: Option<&SyncListener<K, V>>) {
         let n = std::mem::replace(&mut self.len, 0);
+        let mut first_panic = None;
         for slot in &mut self.items[..n] {
             if let Some((k, v, cause)) = slot.take() {
                 if let Some(l) = listener {
-                    l(k, v, cause);
+                    let call = std::panic::AssertUnwindSafe(|| l(k, v, cause));
+                    if let Err(panic) = std::panic::catch_unwind(call) {
+                        first_panic.get_or_insert(panic);
+                    }
                 }
             }
+        }
+        if let Some(panic) = first_panic {
+            std::panic::resume_unwind(panic);
         }
     }
 }
@@ -57,6 +67,8 @@ pub(crate) struct ShardState<K, V, S> {
     pub(crate) store: Store<K, V, S>,
     /// Hashes of keys whose loader is running (single flight). A collision between two keys
     /// loading at once only makes one wait for the other, then retry.
+    /// Room for 8 is reserved up front; a ninth loader running at once in the same shard
+    /// grows the vector (one allocation, kept afterwards).
     pub(crate) loading: Vec<u64>,
 }
 

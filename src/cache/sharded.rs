@@ -26,9 +26,12 @@ use super::DefaultHashBuilder;
 /// * The eviction listener, the weigher, the loader of
 ///   [`get_or_insert_with`](Self::get_or_insert_with) and the clock never run under a lock;
 ///   removed entries are collected in a fixed buffer on the stack and handed out (or
-///   dropped) after the lock is released. The key's `Hash`/`Eq` and the value's `Clone`
-///   (for `get`) do run under the shard lock.
-/// * Steady-state `get`, `insert` and eviction do not allocate.
+///   dropped) after the lock is released. What does run under the shard lock: the key's
+///   `Eq` (the hash is computed before locking), the value's `Clone` (`get`, a hit in
+///   `get_or_insert_with`, `iter`) and the key's `Clone` (`iter`).
+/// * Steady-state `get`, `insert` and eviction do not allocate. (`get_or_insert_with` with
+///   more than 8 loaders running at once in one shard grows that shard's list of loading
+///   keys once.)
 /// * Dropping the cache drops its entries without calling the listener.
 ///
 /// # Examples
@@ -308,6 +311,10 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone, C: Clock> ShardedTtlCache<K, V, S,
         };
         let mut buf = Evicted::new();
         let mut swept = false;
+        // Kept across the retries below: the entry replaced in a first pass is gone by the
+        // second, but the insert is still an update and keeps its place in main.
+        let mut replaced = false;
+        let mut to_main = false;
         loop {
             let mut st = shard.lock();
             let timed = st.store.is_timed(ttl);
@@ -319,8 +326,6 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone, C: Clock> ShardedTtlCache<K, V, S,
                 }
                 (_, t) => t.unwrap_or(0),
             };
-            let mut replaced = false;
-            let mut to_main = false;
             if let Some(idx) = st.store.find(hash, &key) {
                 let expired = timed && st.store.is_expired(idx, t);
                 let cause = if expired {
@@ -328,8 +333,8 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone, C: Clock> ShardedTtlCache<K, V, S,
                 } else {
                     EvictionCause::Replaced
                 };
-                to_main = !expired && st.store.entry(idx).in_main;
-                replaced = !expired;
+                to_main |= !expired && st.store.entry(idx).in_main;
+                replaced |= !expired;
                 let (k, v) = st.store.remove_idx(idx, cause);
                 buf.push(k, v, cause);
             }
@@ -703,8 +708,10 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone, C: Clock> ShardedTtlCache<K, V, S,
         K: Clone,
         V: Clone,
     {
-        let now = self.clock.now_nanos();
         self.shards.iter().flat_map(move |shard| {
+            // Read per shard, when the shard is reached: a time read when the iterator was
+            // made would let a shard reached later hand out entries expired meanwhile.
+            let now = self.clock.now_nanos();
             let st = shard.lock();
             let timed = st.store.is_timed(NEVER);
             let snapshot: Vec<(K, V)> = st

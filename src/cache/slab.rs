@@ -89,7 +89,9 @@ impl Timer {
         if tti == NEVER {
             self.expires_at
         } else {
-            self.expires_at.min(self.last_access.saturating_add(tti))
+            // Capped below NEVER: an entry with a time to idle always has a deadline.
+            self.expires_at
+                .min(self.last_access.saturating_add(tti).min(NEVER - 1))
         }
     }
 }

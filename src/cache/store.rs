@@ -146,7 +146,9 @@ impl<K: Hash + Eq, V, S: BuildHasher> Store<K, V, S> {
                 let (k, v) = self.remove_idx(idx, EvictionCause::Expired);
                 return Lookup::Expired(k, v);
             }
-            timer.last_access = t;
+            // Never backwards: in the sharded cache `t` was read before the lock, and a
+            // reader holding an older time must not undo a newer renewal.
+            timer.last_access = timer.last_access.max(t);
         }
         let e = self.slab.get_mut(idx);
         S3Fifo::on_hit(&mut e.freq);

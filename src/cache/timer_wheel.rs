@@ -7,8 +7,11 @@
 //! round. An entry is filed at the finest level whose span covers its remaining time, so
 //! its bucket is reached no later than its deadline.
 //!
-//! [`TimerWheel::advance`] moves time forward: every bucket whose time has passed is spliced,
-//! in O(1) each, onto a *pending* list (at most 64 buckets per level). Pending entries are
+//! [`TimerWheel::advance`] moves time forward: every bucket whose time has passed is moved
+//! onto a *pending* list (at most 64 buckets per level). Moving a bucket walks its entries
+//! to mark them pending, so one `advance` after a long quiet period costs up to O(entries)
+//! under the shard lock; each entry is moved at most once per level, so the cost is O(1)
+//! amortised per entry, not per write. Pending entries are
 //! then examined a bounded number at a time by [`TimerWheel::pop_expired`]: an entry whose
 //! deadline has passed is handed back for removal; one that is not due yet (a coarse bucket,
 //! or a time to idle refreshed by a read) is filed again at a finer level. Each entry is

@@ -26,8 +26,10 @@ pub(crate) const SWEEP_BUDGET: usize = 8;
 /// * **Time**: see [the module docs](crate::cache#expiry) for when expired entries are
 ///   reclaimed. An expired entry is never returned.
 /// * **Hooks**: the weigher runs on insert, the eviction listener after each removal; the
-///   cache is consistent whenever they run, and a panicking hook loses only the entry at
-///   hand.
+///   cache is consistent whenever they run, and stays valid if they panic. A panicking
+///   listener loses the entry it was given; if that happens inside `insert` (a sweep,
+///   replacement or eviction made room for the new entry), the new key and value are
+///   dropped too, and the panic continues.
 ///
 /// Use [`ShardedTtlCache`](super::ShardedTtlCache) to share a cache between threads.
 ///
