@@ -14,7 +14,8 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 use crossbeam_queue::ArrayQueue;
 use lockfree_object_pool::LinearObjectPool;
 use poolkit::{Pool, Reset};
@@ -306,6 +307,22 @@ fn cross_thread_run<T: Send>(
     start.elapsed()
 }
 
+/// One cross-thread row: `make` on this thread, `consume` on the other.
+fn cross_row<T: Send>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    make: impl Fn() -> T,
+    consume: impl Fn(T) + Sync,
+) {
+    g.bench_function(name, |b| {
+        b.iter_custom(|iters| cross_thread_run(iters, &make, &consume))
+    });
+}
+
+fn drop_it<T>(item: T) {
+    drop(black_box(item));
+}
+
 fn cross_thread(c: &mut Criterion) {
     let n = 4096;
     let mut g = c.benchmark_group("cross_thread/4KiB");
@@ -313,13 +330,7 @@ fn cross_thread(c: &mut Criterion) {
         .warm_up_time(Duration::from_millis(500))
         .sample_size(30);
 
-    g.bench_function("channel_alone", |b| {
-        b.iter_custom(|iters| {
-            cross_thread_run(iters, Vec::<u8>::new, |v| {
-                black_box(v);
-            })
-        })
-    });
+    cross_row(&mut g, "channel_alone", Vec::<u8>::new, drop_it);
     // Up to CHANNEL_CAPACITY objects are in flight at once: poolkit is
     // configured to keep that many (shared_capacity = 2 x the channel), or
     // returns overflow and gets miss (the stats' `dropped_full` and `misses`
@@ -330,62 +341,50 @@ fn cross_thread(c: &mut Criterion) {
             .build()
             .unwrap(),
     );
-    g.bench_function("poolkit", |b| {
-        b.iter_custom(|iters| {
-            cross_thread_run(
-                iters,
-                || {
-                    let mut buf = pool.get_owned();
-                    touch(&mut buf, n);
-                    buf
-                },
-                |buf| drop(black_box(buf)),
-            )
-        })
-    });
-    g.bench_function("no_pool_with_capacity", |b| {
-        b.iter_custom(|iters| {
-            cross_thread_run(
-                iters,
-                || {
-                    let mut buf = Vec::with_capacity(n);
-                    touch(&mut buf, n);
-                    buf
-                },
-                |buf| drop(black_box(buf)),
-            )
-        })
-    });
+    cross_row(
+        &mut g,
+        "poolkit",
+        || {
+            let mut buf = pool.get_owned();
+            touch(&mut buf, n);
+            buf
+        },
+        drop_it,
+    );
+    cross_row(
+        &mut g,
+        "no_pool_with_capacity",
+        || {
+            let mut buf = Vec::with_capacity(n);
+            touch(&mut buf, n);
+            buf
+        },
+        drop_it,
+    );
     let lockfree = Arc::new(lockfree_pool(n));
-    g.bench_function("lockfree_object_pool", |b| {
-        b.iter_custom(|iters| {
-            cross_thread_run(
-                iters,
-                || {
-                    let mut buf = lockfree.pull_owned();
-                    touch(&mut buf, n);
-                    buf
-                },
-                |buf| drop(black_box(buf)),
-            )
-        })
-    });
-    let slab: Arc<sharded_slab::Pool<Vec<u8>>> = Arc::new(sharded_slab::Pool::new());
-    g.bench_function("sharded_slab", |b| {
-        b.iter_custom(|iters| {
-            cross_thread_run(
-                iters,
-                || {
-                    let mut buf = slab.create().unwrap();
-                    touch(&mut buf, n);
-                    buf.key()
-                },
-                |key| {
-                    slab.clear(key);
-                },
-            )
-        })
-    });
+    cross_row(
+        &mut g,
+        "lockfree_object_pool",
+        || {
+            let mut buf = lockfree.pull_owned();
+            touch(&mut buf, n);
+            buf
+        },
+        drop_it,
+    );
+    let slab: sharded_slab::Pool<Vec<u8>> = sharded_slab::Pool::new();
+    cross_row(
+        &mut g,
+        "sharded_slab",
+        || {
+            let mut buf = slab.create().unwrap();
+            touch(&mut buf, n);
+            buf.key()
+        },
+        |key| {
+            slab.clear(key);
+        },
+    );
     g.finish();
 }
 

@@ -106,3 +106,16 @@
 //! the trimmer on every get and return (an atomic read-modify-write or a
 //! fence), which would cost the fast path more than the objects are worth;
 //! the bound `local_capacity` per such thread holds meanwhile.
+//!
+//! # `TtlCache` and `ShardedTtlCache`
+//!
+//! The [`cache`](crate::cache) module docs describe the design as built:
+//! the slab with 48-byte slots (timer data in a parallel array, so a hit
+//! reads one slot), the `hashbrown::HashTable<u32>` index reserved at twice
+//! the bound (so deleted slots are reclaimed in place instead of growing the
+//! table), S3-FIFO with a small queue of 3 % and a ghost of 32-bit
+//! fingerprints at 25 % of the capacity (chosen by measurement: the paper's
+//! 10 % gave 76 % hits on the loop trace, 25 % gives 84.6 %), the five-level
+//! timer wheel linked by slab index with at most 8 entries examined per
+//! write, and the sharded cache's fixed 16-slot buffer that carries evicted
+//! entries past the shard lock to the listener without allocating.

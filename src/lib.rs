@@ -7,6 +7,10 @@
 //!   ([`OwnedPooled`], `Send + 'static`) guards.
 //! - [`Reset`]: "clear the contents, keep the allocation", for the std
 //!   collections and your own types.
+//! - [`TtlCache`] and [`ShardedTtlCache`] ([`cache`]): the bounded cache an
+//!   unbounded `HashMap` cache should have been: bounded by entries and
+//!   optionally weight, per-entry TTL and time-to-idle, S3-FIFO eviction, an
+//!   eviction listener with a cause, single-flight loading.
 //!
 //! # Quick start
 //!
@@ -21,6 +25,20 @@
 //!     body.extend_from_slice(request.to_string().as_bytes());
 //! } // returned (cleared) when the guard drops
 //! assert_eq!(pool.stats().misses, 1); // one buffer served 1000 requests
+//! ```
+//!
+//! A cache that cannot grow without limit:
+//!
+//! ```
+//! use std::time::Duration;
+//! use poolkit::TtlCache;
+//!
+//! let mut cache = TtlCache::builder(10_000) // at most 10,000 entries
+//!     .time_to_live(Duration::from_secs(30))
+//!     .build()
+//!     .expect("valid configuration");
+//! cache.insert("user:42", "profile").unwrap();
+//! assert_eq!(cache.get("user:42"), Some(&"profile"));
 //! ```
 //!
 //! # Guarantees

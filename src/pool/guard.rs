@@ -49,28 +49,9 @@ impl<'a, T: Send> Pooled<'a, T> {
         }
     }
 
-    /// Keeps the object for good: it is not given back to the pool. Frees
-    /// the small box the pool kept the object in (see [`Pool::put`]).
-    #[inline]
-    #[must_use = "the object is not given back: dropping it frees it"]
-    pub fn detach(mut self) -> T {
-        let value = take(&mut self.value);
-        self.pool.note_detached();
-        *value
-    }
-
     /// The pool this object came from.
     pub fn pool(&self) -> &'a Pool<T> {
         self.pool
-    }
-}
-
-impl<T: Send> Drop for Pooled<'_, T> {
-    #[inline]
-    fn drop(&mut self) {
-        if let Some(value) = self.value.take() {
-            self.pool.give_back(value);
-        }
     }
 }
 
@@ -112,28 +93,9 @@ impl<T: Send> OwnedPooled<T> {
         }
     }
 
-    /// Keeps the object for good: it is not given back to the pool. Frees
-    /// the small box the pool kept the object in (see [`Pool::put`]).
-    #[inline]
-    #[must_use = "the object is not given back: dropping it frees it"]
-    pub fn detach(mut self) -> T {
-        let value = take(&mut self.value);
-        self.pool.note_detached();
-        *value
-    }
-
     /// The pool this object came from.
     pub fn pool(&self) -> &Arc<Pool<T>> {
         &self.pool
-    }
-}
-
-impl<T: Send> Drop for OwnedPooled<T> {
-    #[inline]
-    fn drop(&mut self) {
-        if let Some(value) = self.value.take() {
-            self.pool.give_back(value);
-        }
     }
 }
 
@@ -157,6 +119,28 @@ fn get_mut<T>(slot: &mut Option<Box<T>>) -> &mut T {
 
 macro_rules! guard_traits {
     ($($guard:ident$(<$lt:lifetime>)?),*) => {$(
+        impl<$($lt,)? T: Send> $guard<$($lt,)? T> {
+            /// Keeps the object for good: it is not given back to the pool.
+            /// Frees the small box the pool kept the object in (see
+            /// [`Pool::put`]).
+            #[inline]
+            #[must_use = "the object is not given back: dropping it frees it"]
+            pub fn detach(mut self) -> T {
+                let value = take(&mut self.value);
+                self.pool.note_detached();
+                *value
+            }
+        }
+
+        impl<$($lt,)? T: Send> Drop for $guard<$($lt,)? T> {
+            #[inline]
+            fn drop(&mut self) {
+                if let Some(value) = self.value.take() {
+                    self.pool.give_back(value);
+                }
+            }
+        }
+
         impl<$($lt,)? T: Send> Deref for $guard<$($lt,)? T> {
             type Target = T;
             #[inline]
