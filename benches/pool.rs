@@ -319,6 +319,12 @@ fn cross_row<T: Send>(
     });
 }
 
+/// `buf`, after the same use as in every row.
+fn used<B: std::ops::DerefMut<Target = Vec<u8>>>(mut buf: B, n: usize) -> B {
+    touch(&mut buf, n);
+    buf
+}
+
 fn drop_it<T>(item: T) {
     drop(black_box(item));
 }
@@ -341,16 +347,7 @@ fn cross_thread(c: &mut Criterion) {
             .build()
             .unwrap(),
     );
-    cross_row(
-        &mut g,
-        "poolkit",
-        || {
-            let mut buf = pool.get_owned();
-            touch(&mut buf, n);
-            buf
-        },
-        drop_it,
-    );
+    cross_row(&mut g, "poolkit", || used(pool.get_owned(), n), drop_it);
     cross_row(
         &mut g,
         "no_pool_with_capacity",
@@ -365,11 +362,7 @@ fn cross_thread(c: &mut Criterion) {
     cross_row(
         &mut g,
         "lockfree_object_pool",
-        || {
-            let mut buf = lockfree.pull_owned();
-            touch(&mut buf, n);
-            buf
-        },
+        || used(lockfree.pull_owned(), n),
         drop_it,
     );
     let slab: sharded_slab::Pool<Vec<u8>> = sharded_slab::Pool::new();
