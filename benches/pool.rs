@@ -68,6 +68,33 @@ fn bare_boxed_round_trip(n: usize) {
     BARE_BOXED.with(|p| p.borrow_mut().push(buf));
 }
 
+#[inline(always)]
+fn poolkit_round_trip(pool: &Pool<Vec<u8>>, n: usize) {
+    let mut buf = pool.get();
+    touch(&mut buf, n);
+}
+
+#[inline(always)]
+fn no_pool_round_trip(n: usize) {
+    let mut buf = Vec::with_capacity(n);
+    touch(&mut buf, n);
+}
+
+#[inline(always)]
+fn lockfree_round_trip(pool: &LinearObjectPool<Vec<u8>>, n: usize) {
+    let mut buf = pool.pull();
+    touch(&mut buf, n);
+}
+
+#[inline(always)]
+fn slab_round_trip(slab: &sharded_slab::Pool<Vec<u8>>, n: usize) {
+    let mut buf = slab.create().unwrap();
+    touch(&mut buf, n);
+    let key = buf.key();
+    drop(buf);
+    slab.clear(key);
+}
+
 fn bare_reset() {
     BARE.with(|p| p.borrow_mut().clear());
     BARE_BOXED.with(|p| p.borrow_mut().clear());
@@ -115,12 +142,7 @@ fn get_return_1t(c: &mut Criterion) {
             .warm_up_time(Duration::from_millis(500));
 
         let pool = poolkit_pool(n);
-        g.bench_function("poolkit", |b| {
-            b.iter(|| {
-                let mut buf = pool.get();
-                touch(&mut buf, n);
-            })
-        });
+        g.bench_function("poolkit", |b| b.iter(|| poolkit_round_trip(&pool, n)));
         bare_reset();
         g.bench_function("bare_thread_local", |b| b.iter(|| bare_round_trip(n)));
         g.bench_function("bare_thread_local_boxed", |b| {
@@ -128,10 +150,7 @@ fn get_return_1t(c: &mut Criterion) {
         });
         bare_reset();
         g.bench_function("no_pool_with_capacity", |b| {
-            b.iter(|| {
-                let mut buf = Vec::with_capacity(n);
-                touch(&mut buf, n);
-            })
+            b.iter(|| no_pool_round_trip(n))
         });
         g.bench_function("no_pool_vec_zeroed", |b| {
             b.iter(|| {
@@ -142,21 +161,10 @@ fn get_return_1t(c: &mut Criterion) {
         });
         let lockfree = lockfree_pool(n);
         g.bench_function("lockfree_object_pool", |b| {
-            b.iter(|| {
-                let mut buf = lockfree.pull();
-                touch(&mut buf, n);
-            })
+            b.iter(|| lockfree_round_trip(&lockfree, n))
         });
         let slab: sharded_slab::Pool<Vec<u8>> = sharded_slab::Pool::new();
-        g.bench_function("sharded_slab", |b| {
-            b.iter(|| {
-                let mut buf = slab.create().unwrap();
-                touch(&mut buf, n);
-                let key = buf.key();
-                drop(buf);
-                slab.clear(key);
-            })
-        });
+        g.bench_function("sharded_slab", |b| b.iter(|| slab_round_trip(&slab, n)));
         g.finish();
     }
 }
@@ -221,12 +229,7 @@ fn get_return_2t(c: &mut Criterion) {
 
     let pool = poolkit_pool(n);
     g.bench_function("poolkit", |b| {
-        b.iter_custom(|iters| {
-            on_threads(2, iters, || {
-                let mut buf = pool.get();
-                touch(&mut buf, n);
-            })
-        })
+        b.iter_custom(|iters| on_threads(2, iters, || poolkit_round_trip(&pool, n)))
     });
     g.bench_function("bare_thread_local", |b| {
         b.iter_custom(|iters| on_threads(2, iters, || bare_round_trip(n)))
@@ -235,33 +238,15 @@ fn get_return_2t(c: &mut Criterion) {
         b.iter_custom(|iters| on_threads(2, iters, || bare_boxed_round_trip(n)))
     });
     g.bench_function("no_pool_with_capacity", |b| {
-        b.iter_custom(|iters| {
-            on_threads(2, iters, || {
-                let mut buf = Vec::with_capacity(n);
-                touch(&mut buf, n);
-            })
-        })
+        b.iter_custom(|iters| on_threads(2, iters, || no_pool_round_trip(n)))
     });
     let lockfree = lockfree_pool(n);
     g.bench_function("lockfree_object_pool", |b| {
-        b.iter_custom(|iters| {
-            on_threads(2, iters, || {
-                let mut buf = lockfree.pull();
-                touch(&mut buf, n);
-            })
-        })
+        b.iter_custom(|iters| on_threads(2, iters, || lockfree_round_trip(&lockfree, n)))
     });
     let slab: sharded_slab::Pool<Vec<u8>> = sharded_slab::Pool::new();
     g.bench_function("sharded_slab", |b| {
-        b.iter_custom(|iters| {
-            on_threads(2, iters, || {
-                let mut buf = slab.create().unwrap();
-                touch(&mut buf, n);
-                let key = buf.key();
-                drop(buf);
-                slab.clear(key);
-            })
-        })
+        b.iter_custom(|iters| on_threads(2, iters, || slab_round_trip(&slab, n)))
     });
     g.finish();
 }

@@ -14,7 +14,7 @@
 //! | `src/pool/builder.rs` | `PoolBuilder`, `PoolConfigError` |
 //! | `src/pool/stats.rs` | single-writer counters, `PoolStats` |
 //! | `src/pool/loom_models.rs` | loom models (`--cfg loom`) |
-//! | `src/sync.rs` | atomics facade: std, or loom's under `--cfg loom` |
+//! | `src/sync.rs` | locks and atomics facade (pool and cache): std, or loom's under `--cfg loom` |
 //!
 //! ## The fast path
 //!

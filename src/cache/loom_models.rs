@@ -14,7 +14,7 @@ use std::time::Duration;
 use loom::sync::Arc;
 use loom::thread;
 
-use super::{ManualClock, ShardedTtlCache};
+use super::ShardedTtlCache;
 
 #[test]
 fn loom_single_flight_runs_the_loader_once() {

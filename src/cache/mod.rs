@@ -114,7 +114,6 @@ mod sharded;
 mod slab;
 mod stats;
 mod store;
-mod sync;
 mod timer_wheel;
 mod unsync;
 

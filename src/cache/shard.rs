@@ -4,8 +4,8 @@
 
 use super::listener::{EvictionCause, SyncListener};
 use super::store::Store;
-use super::sync::{lock, AtomicBool, Condvar, Mutex, MutexGuard};
 use super::unsync::SWEEP_BUDGET;
+use crate::sync::{lock, AtomicBool, Condvar, Mutex, MutexGuard};
 
 /// Entries one critical section may remove before the lock is released and they are handed
 /// to the listener (or dropped). Fixed, on the stack: no allocation.

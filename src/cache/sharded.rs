@@ -13,9 +13,9 @@ use super::shard::{Evicted, LoadGuard, Shard, ShardState, EVICTED_BUFFER};
 use super::slab::NEVER;
 use super::stats::CacheStats;
 use super::store::{Limits, Lookup, Store};
-use super::sync::{wait, AtomicBool, Condvar, Mutex, Ordering};
 use super::unsync::SWEEP_BUDGET;
 use super::DefaultHashBuilder;
+use crate::sync::{wait, AtomicBool, Condvar, Mutex, MutexGuard, Ordering};
 
 /// A concurrent bounded cache with per-entry time to live: the same behaviour as
 /// [`TtlCache`](super::TtlCache), with `&self` methods, `Send + Sync`.
@@ -166,6 +166,36 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone, C: Clock> ShardedTtlCache<K, V, S,
             .then(|| self.clock.now_nanos())
     }
 
+    /// Locks `key`'s shard and finds its entry: the guard, the entry's index and whether it
+    /// has expired. The clock is read only if the entry can expire, and never under the
+    /// lock: without a time, the lock is released, the clock read, and the search retried.
+    fn find_locked<Q>(&self, key: &Q) -> Option<Found<'_, K, V, S>>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let hash = self.hasher.hash_one(key);
+        let shard = self.shard(hash);
+        let mut now = self.now_if(shard);
+        loop {
+            let st = shard.lock();
+            let idx = st.store.find(hash, key)?;
+            if !st.store.needs_time(idx) {
+                return Some((st, idx, false));
+            }
+            match now {
+                Some(t) => {
+                    let expired = st.store.is_expired(idx, t);
+                    return Some((st, idx, expired));
+                }
+                None => {
+                    drop(st);
+                    now = Some(self.clock.now_nanos());
+                }
+            }
+        }
+    }
+
     /// A clone of the live value under `key`, counting a hit or a miss. Like
     /// [`TtlCache::get`](super::TtlCache::get): a hit moves nothing; an expired entry is
     /// removed and `None` returned. Use `V = Arc<T>` for values costly to clone.
@@ -221,25 +251,8 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone, C: Clock> ShardedTtlCache<K, V, S,
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let hash = self.hasher.hash_one(key);
-        let shard = self.shard(hash);
-        let mut now = self.now_if(shard);
-        loop {
-            let st = shard.lock();
-            let Some(idx) = st.store.find(hash, key) else {
-                return false;
-            };
-            if !st.store.needs_time(idx) {
-                return true;
-            }
-            match now {
-                Some(t) => return !st.store.is_expired(idx, t),
-                None => {
-                    drop(st);
-                    now = Some(self.clock.now_nanos());
-                }
-            }
-        }
+        self.find_locked(key)
+            .is_some_and(|(_, _, expired)| !expired)
     }
 
     /// Inserts `value` under `key` with the default time to live. Same semantics as
@@ -495,36 +508,18 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone, C: Clock> ShardedTtlCache<K, V, S,
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let hash = self.hasher.hash_one(key);
-        let shard = self.shard(hash);
-        let mut now = self.now_if(shard);
-        loop {
-            let mut st = shard.lock();
-            let Some(idx) = st.store.find(hash, key) else {
-                return false;
-            };
-            let expired = if st.store.needs_time(idx) {
-                match now {
-                    Some(t) => st.store.is_expired(idx, t),
-                    None => {
-                        drop(st);
-                        now = Some(self.clock.now_nanos());
-                        continue;
-                    }
-                }
-            } else {
-                false
-            };
-            let cause = if expired {
-                EvictionCause::Expired
-            } else {
-                cause
-            };
-            let (k, v) = st.store.remove_idx(idx, cause);
-            drop(st);
-            self.notify(k, v, cause);
-            return !expired;
-        }
+        let Some((mut st, idx, expired)) = self.find_locked(key) else {
+            return false;
+        };
+        let cause = if expired {
+            EvictionCause::Expired
+        } else {
+            cause
+        };
+        let (k, v) = st.store.remove_idx(idx, cause);
+        drop(st);
+        self.notify(k, v, cause);
+        !expired
     }
 
     /// Removes every expired entry now, shard by shard (the listener runs between shards'
@@ -729,6 +724,9 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone, C: Clock> ShardedTtlCache<K, V, S,
         }
     }
 }
+
+/// A locked shard, the index of the entry found in it, and whether that entry has expired.
+type Found<'a, K, V, S> = (MutexGuard<'a, ShardState<K, V, S>>, u32, bool);
 
 impl<K, V, S, C> fmt::Debug for ShardedTtlCache<K, V, S, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

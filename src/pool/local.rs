@@ -48,9 +48,7 @@ impl<T> LocalCache<T> {
     /// Takes the most recently stored object.
     #[inline]
     pub(crate) fn pop(&self, epoch: u64) -> Option<T> {
-        if self.seen_epoch.get() != epoch {
-            self.catch_up(epoch);
-        }
+        self.observe(epoch);
         let len = self.len.get().checked_sub(1)?;
         let value = self.slots[len].take();
         debug_assert!(value.is_some());
@@ -64,10 +62,9 @@ impl<T> LocalCache<T> {
 
     /// Stores `value` if there is room; gives it back otherwise.
     #[inline]
-    pub(crate) fn push(&self, value: T, epoch: u64) -> Result<(), T> {
-        if self.seen_epoch.get() != epoch {
-            self.catch_up(epoch);
-        }
+    ///
+    /// The caller applies missed trims first ([`observe`](Self::observe)).
+    pub(crate) fn push(&self, value: T) -> Result<(), T> {
         let len = self.len.get();
         match self.slots.get(len) {
             Some(slot) => {
@@ -79,6 +76,15 @@ impl<T> LocalCache<T> {
                 Ok(())
             }
             None => Err(value),
+        }
+    }
+
+    /// Applies the trims this cache missed if the pool's epoch moved on: the
+    /// check every use of the cache makes first.
+    #[inline]
+    pub(crate) fn observe(&self, epoch: u64) {
+        if self.seen_epoch.get() != epoch {
+            self.catch_up(epoch);
         }
     }
 
@@ -165,9 +171,9 @@ mod tests {
     #[test]
     fn push_respects_capacity_and_pop_is_lifo() {
         let c = cache(2);
-        assert!(c.push(1, 0).is_ok());
-        assert!(c.push(2, 0).is_ok());
-        assert_eq!(c.push(3, 0), Err(3));
+        assert!(c.push(1).is_ok());
+        assert!(c.push(2).is_ok());
+        assert_eq!(c.push(3), Err(3));
         assert_eq!(c.pop(0), Some(2));
         assert_eq!(c.pop(0), Some(1));
         assert_eq!(c.pop(0), None);
@@ -177,7 +183,7 @@ mod tests {
     fn object_unused_between_two_trims_is_freed() {
         let c = cache(8);
         for i in 0..4 {
-            c.push(i, 0).unwrap();
+            c.push(i).unwrap();
         }
         // First trim: nothing is old yet, everything becomes old.
         assert_eq!(c.catch_up(1), 0);
@@ -185,8 +191,8 @@ mod tests {
         // Reuse one object (3) and return it: it is young again.
         let v = c.pop(1).unwrap();
         assert_eq!(v, 3);
-        c.push(v, 1).unwrap();
-        c.push(9, 1).unwrap();
+        c.push(v).unwrap();
+        c.push(9).unwrap();
         // Second trim frees 0, 1, 2 (untouched since the first trim).
         assert_eq!(c.catch_up(2), 3);
         assert_eq!(c.len(), 2);
@@ -199,7 +205,7 @@ mod tests {
     fn two_missed_trims_free_everything_on_next_use() {
         let c = cache(8);
         for i in 0..5 {
-            c.push(i, 0).unwrap();
+            c.push(i).unwrap();
         }
         // The pool trimmed twice while this thread was idle.
         assert_eq!(c.pop(2), None);
@@ -209,9 +215,9 @@ mod tests {
     #[test]
     fn one_missed_trim_is_applied_before_use() {
         let c = cache(8);
-        c.push(1, 0).unwrap();
+        c.push(1).unwrap();
         c.catch_up(1); // 1 is old now
-        c.push(2, 1).unwrap();
+        c.push(2).unwrap();
         // A trim happened elsewhere (epoch 2): 1 goes, 2 survives as old.
         assert_eq!(c.pop(2), Some(2));
         assert_eq!(c.pop(2), None);

@@ -71,7 +71,7 @@ mod stats;
 mod loom_models;
 
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use thread_local::ThreadLocal;
 
@@ -79,7 +79,7 @@ use self::builder::{AcceptHook, Factory, ResetHook};
 use self::local::LocalCache;
 use self::shared::SharedTier;
 use self::stats::{Counter, LocalCounters};
-use crate::sync::{AtomicU64, Ordering};
+use crate::sync::{lock, AtomicU64, Mutex, Ordering};
 use crate::Reset;
 
 pub use self::builder::{
@@ -296,7 +296,7 @@ impl<T: Send> Pool<T> {
     #[must_use]
     pub fn stats(&self) -> PoolStats {
         let mut stats = PoolStats::default();
-        let counters = self.counters.lock().unwrap_or_else(PoisonError::into_inner);
+        let counters = lock(&self.counters);
         for c in counters.iter() {
             stats.add_local(c);
         }
@@ -337,10 +337,7 @@ impl<T: Send> Pool<T> {
     #[cold]
     fn new_local(&self) -> LocalCache<Box<T>> {
         let counters = Arc::new(LocalCounters::default());
-        self.counters
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(Arc::clone(&counters));
+        lock(&self.counters).push(Arc::clone(&counters));
         LocalCache::new(
             self.local_capacity,
             self.epoch.load(Ordering::Relaxed),
@@ -406,18 +403,18 @@ impl<T: Send> Pool<T> {
             None => true,
         };
         std::mem::forget(on_panic);
+        // Every return is a use of the pool, kept or refused: apply the trims
+        // this thread missed (after the hooks, which may have trimmed).
+        if let Some(local) = local {
+            local.observe(self.epoch.load(Ordering::Relaxed));
+        }
         if !accepted {
             tally.bump(|c| &c.rejected);
             drop(value);
-            // A refused return is still a use of the pool: apply the trims
-            // this thread missed, as every other return does.
-            if let Some(local) = local {
-                local.catch_up(self.epoch.load(Ordering::Relaxed));
-            }
             return;
         }
         let value = match local {
-            Some(local) => match local.push(value, self.epoch.load(Ordering::Relaxed)) {
+            Some(local) => match local.push(value) {
                 Ok(()) => {
                     tally.bump(|c| &c.stored_local);
                     return;
