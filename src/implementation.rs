@@ -36,7 +36,7 @@
 //! hottest instruction. A bare `thread_local!` `RefCell<Vec<Vec<u8>>>` pool
 //! has the same problem: 14.5 ns per round trip here, against 5.4 ns for
 //! the same pool moving a `Box` (one pointer), in the same criterion run
-//! (`cargo bench --bench pool -- get_return_1t/4KiB`). The price: `put`
+//! (`cargo bench -p poolkit-bench --bench pool -- get_return_1t/4KiB`). The price: `put`
 //! of a foreign value allocates its box and `detach` frees it.
 //!
 //! ## Why no `unsafe`

@@ -5,7 +5,7 @@
 //! whose values are pooled buffers (`OwnedPooled`): an evicted or expired response returns
 //! its buffer to the pool when the cache drops it, and the next miss renders into it.
 
-#[path = "../../benches/support/traces.rs"]
+#[path = "../../bench/support/traces.rs"]
 mod traces;
 
 use std::collections::HashMap;

@@ -17,7 +17,7 @@
 use super::slab::{queue_links, List, Slab};
 
 /// Share of the entry capacity given to the small (probationary) queue, in percent.
-/// Measured on the traces of `tests/cache_hit_ratio.rs` (after warm-up): small 3 % gives
+/// Measured on the traces of `bench/tests/hit_ratio.rs` (after warm-up): small 3 % gives
 /// loop 82.0 %, Zipf 79.0 %; the paper's 10 % gives loop 76 %, Zipf 78.4 %.
 const SMALL_PERCENT: usize = 3;
 /// Ghost slots, in percent of the entry capacity (before rounding up to a power of two).

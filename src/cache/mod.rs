@@ -62,7 +62,7 @@
 //!
 //! # Performance
 //!
-//! `cargo bench --bench cache` (get, and insert on a miss; Zipf 1.0 over 100,000 keys into
+//! `cargo bench -p poolkit-bench --bench cache` (get, and insert on a miss; Zipf 1.0 over 100,000 keys into
 //! 10,000 entries; medians on a 2-vCPU VM, several runs):
 //!
 //! | cache | 1 thread | hit ratio | 2 threads, per op per thread |

@@ -1,7 +1,7 @@
 //! Hit ratios of the cache on the traces of the issue, against LRU and quick_cache on the
 //! same traces (counted after a warm-up).
 
-#[path = "../benches/support/traces.rs"]
+#[path = "../support/traces.rs"]
 mod traces;
 
 use poolkit::cache::TtlCache;

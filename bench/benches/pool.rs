@@ -1,7 +1,7 @@
 //! Pool versus no pool, and versus the strongest peers.
 //!
-//! Run: `cargo bench --bench pool` (all groups, about 6 minutes on 2 cores),
-//! or a group: `cargo bench --bench pool -- get_return_1t/4KiB`.
+//! Run: `cargo bench -p poolkit-bench --bench pool` (all groups, about 6 minutes on 2 cores),
+//! or a group: `cargo bench -p poolkit-bench --bench pool -- get_return_1t/4KiB`.
 //!
 //! Every operation is "take a buffer with `n` bytes of capacity, check the
 //! capacity, hand it to `black_box`, give it back", so each row differs only

@@ -9,9 +9,9 @@
 //! Each group has a `HashMap` baseline (an unbounded map: the leaking cache). Hit ratios are
 //! computed on the same traces and printed before the timings.
 //!
-//! Run: `cargo bench --bench cache`.
+//! Run: `cargo bench -p poolkit-bench --bench cache`.
 
-#[path = "support/traces.rs"]
+#[path = "../support/traces.rs"]
 mod traces;
 
 use std::collections::HashMap;
