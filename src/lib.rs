@@ -7,6 +7,8 @@
 //!   ([`OwnedPooled`], `Send + 'static`) guards.
 //! - [`Reset`]: "clear the contents, keep the allocation", for the std
 //!   collections and your own types.
+//! - [`Slots<T>`]: a list that keeps its elements' allocations across
+//!   clears, for the pooled `Vec<String>` that should not free its strings.
 //! - [`TtlCache`] and [`ShardedTtlCache`] ([`cache`]): the bounded cache an
 //!   unbounded `HashMap` cache should have been: bounded by entries and
 //!   optionally weight, per-entry TTL and time-to-idle, S3-FIFO eviction, an
@@ -78,8 +80,10 @@ pub mod cache;
 pub mod implementation;
 pub mod pool;
 mod reset;
+pub mod slots;
 mod sync;
 
 pub use cache::{ManualClock, ShardedTtlCache, TtlCache};
 pub use pool::{OwnedPooled, Pool, PoolBuilder, PoolConfigError, PoolStats, Pooled};
 pub use reset::Reset;
+pub use slots::Slots;
