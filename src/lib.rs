@@ -69,6 +69,7 @@
 //! | feature | default | what it adds | cost |
 //! |---|---|---|---|
 //! | `bytes` | yes | [`Reset`] for `bytes::BytesMut` | the `bytes` dependency |
+//! | `derive` | no | `#[derive(Reset)]`: resets every field, with `#[reset(skip)]` and `#[reset(value = ...)]` for the exceptions | the `poolkit-derive` proc-macro crate and `syn` |
 #![warn(
     missing_docs,
     unsafe_op_in_unsafe_fn,
@@ -85,5 +86,8 @@ mod sync;
 
 pub use cache::{ManualClock, ShardedTtlCache, TtlCache};
 pub use pool::{OwnedPooled, Pool, PoolBuilder, PoolConfigError, PoolStats, Pooled};
+/// `#[derive(Reset)]`: resets every field (feature `derive`).
+#[cfg(feature = "derive")]
+pub use poolkit_derive::Reset;
 pub use reset::Reset;
 pub use slots::Slots;

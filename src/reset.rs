@@ -41,7 +41,9 @@ use std::hash::BuildHasher;
 /// assert!(v.is_empty());
 /// assert!(v.capacity() >= 64); // the allocation is still there
 ///
-/// // Your own types: reset every field, keep the buffers.
+/// // Your own types: reset every field, keep the buffers. (With the
+/// // `derive` feature, `#[derive(Reset)]` writes this impl, and cannot
+/// // forget a field added later.)
 /// use poolkit::Slots;
 ///
 /// #[derive(Default)]
