@@ -7,6 +7,8 @@
 //!   ([`OwnedPooled`], `Send + 'static`) guards.
 //! - [`Reset`]: "clear the contents, keep the allocation", for the std
 //!   collections and your own types.
+//! - [`Slots<T>`]: a list that keeps its elements' allocations across
+//!   clears, for the pooled `Vec<String>` that should not free its strings.
 //! - [`TtlCache`] and [`ShardedTtlCache`] ([`cache`]): the bounded cache an
 //!   unbounded `HashMap` cache should have been: bounded by entries and
 //!   optionally weight, per-entry TTL and time-to-idle, S3-FIFO eviction, an
@@ -72,6 +74,7 @@
 //! | feature | default | what it adds | cost |
 //! |---|---|---|---|
 //! | `bytes` | yes | [`Reset`] for `bytes::BytesMut`; `bytes::BufMut` for the buffer guards and `freeze` into `bytes::Bytes` | the `bytes` dependency |
+//! | `derive` | no | `#[derive(Reset)]`: resets every field, with `#[reset(skip)]` and `#[reset(value = ...)]` for the exceptions | the `poolkit-derive` proc-macro crate and `syn` |
 #![warn(
     missing_docs,
     unsafe_op_in_unsafe_fn,
@@ -86,8 +89,13 @@ pub mod cache;
 pub mod implementation;
 pub mod pool;
 mod reset;
+pub mod slots;
 mod sync;
 
 pub use cache::{ManualClock, ShardedTtlCache, TtlCache};
 pub use pool::{OwnedPooled, Pool, PoolBuilder, PoolConfigError, PoolStats, Pooled};
+/// `#[derive(Reset)]`: resets every field (feature `derive`).
+#[cfg(feature = "derive")]
+pub use poolkit_derive::Reset;
 pub use reset::Reset;
+pub use slots::Slots;
