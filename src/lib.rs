@@ -67,16 +67,22 @@
 //! | feature | default | what it adds | cost |
 //! |---|---|---|---|
 //! | `bytes` | yes | [`Reset`] for `bytes::BytesMut` | the `bytes` dependency |
+//! | `report` | no | [`report`]: before/after allocation reports (table, JSON, dhat profiles, SVG charts) for your own hot paths | `dhat`, `serde`, `serde_json`, `plotters` (SVG only); the one `unsafe` block of the crate, the allocator wrapper |
 #![warn(
     missing_docs,
     unsafe_op_in_unsafe_fn,
     clippy::undocumented_unsafe_blocks
 )]
-#![forbid(unsafe_code)]
+// The `report` feature's global allocator wrapper (`src/report/alloc.rs`) is
+// the one place allowed `unsafe`: implementing `GlobalAlloc` requires it.
+#![cfg_attr(not(feature = "report"), forbid(unsafe_code))]
+#![cfg_attr(feature = "report", deny(unsafe_code))]
 
 pub mod cache;
 pub mod implementation;
 pub mod pool;
+#[cfg(feature = "report")]
+pub mod report;
 mod reset;
 mod sync;
 
