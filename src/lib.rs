@@ -75,19 +75,24 @@
 //! |---|---|---|---|
 //! | `bytes` | yes | [`Reset`] for `bytes::BytesMut`; `bytes::BufMut` for the buffer guards and `freeze` into `bytes::Bytes` | the `bytes` dependency |
 //! | `derive` | no | `#[derive(Reset)]`: resets every field, with `#[reset(skip)]` and `#[reset(value = ...)]` for the exceptions | the `poolkit-derive` proc-macro crate and `syn` |
+//! | `report` | no | [`report`]: before/after allocation reports (table, JSON, dhat profiles, SVG charts) for your own hot paths | `dhat`, `serde`, `serde_json`, `plotters` (SVG only); the one `unsafe` block of the crate, the allocator wrapper |
 #![warn(
     missing_docs,
     unsafe_op_in_unsafe_fn,
     clippy::undocumented_unsafe_blocks
 )]
-// `deny`, not `forbid`: `buf`'s `bytes::BufMut` impls (an unsafe trait) are
-// the one place allowed `unsafe`, each block with a `// SAFETY:` comment.
+// `deny`, not `forbid`: `unsafe` is allowed in two places only, each block
+// with a `// SAFETY:` comment: `buf`'s `bytes::BufMut` impls (an unsafe
+// trait) and the `report` feature's global allocator wrapper
+// (`src/report/alloc.rs`; implementing `GlobalAlloc` requires it).
 #![deny(unsafe_code)]
 
 pub mod buf;
 pub mod cache;
 pub mod implementation;
 pub mod pool;
+#[cfg(feature = "report")]
+pub mod report;
 mod reset;
 pub mod slots;
 mod sync;
