@@ -7,6 +7,9 @@
 //!   ([`OwnedPooled`], `Send + 'static`) guards.
 //! - [`Reset`]: "clear the contents, keep the allocation", for the std
 //!   collections and your own types.
+//! - [`buf::StackBuf`] and [`buf::with_scratch`]: bytes inline on the stack
+//!   up to `N` (spilling past it), and a per-thread scratch buffer lent for
+//!   the length of a closure; both allocate nothing in steady state.
 //! - [`TtlCache`] and [`ShardedTtlCache`] ([`cache`]): the bounded cache an
 //!   unbounded `HashMap` cache should have been: bounded by entries and
 //!   optionally weight, per-entry TTL and time-to-idle, S3-FIFO eviction, an
@@ -74,6 +77,7 @@
 )]
 #![forbid(unsafe_code)]
 
+pub mod buf;
 pub mod cache;
 pub mod implementation;
 pub mod pool;
