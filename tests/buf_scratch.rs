@@ -97,6 +97,28 @@ fn a_panic_inside_leaves_the_scratch_usable() {
 }
 
 #[test]
+fn a_buffer_lent_to_a_panicking_closure_comes_back() {
+    // On a new thread the free list starts empty, so a capacity of exactly
+    // 1000 can only come from the buffer the panicking closure grew.
+    std::thread::spawn(|| {
+        let result = catch_unwind(|| {
+            with_scratch(0, |buf| {
+                buf.reserve_exact(1000);
+                buf.push(1);
+                panic!("while holding the scratch buffer");
+            })
+        });
+        assert!(result.is_err());
+        with_scratch(0, |buf| {
+            assert!(buf.is_empty());
+            assert_eq!(buf.capacity(), 1000);
+        });
+    })
+    .join()
+    .unwrap();
+}
+
+#[test]
 fn a_buffer_grown_past_the_limit_is_not_kept() {
     let small = lent_address(64);
     with_scratch(64, |buf| {
