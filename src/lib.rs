@@ -7,13 +7,19 @@
 //!   ([`OwnedPooled`], `Send + 'static`) guards.
 //! - [`Reset`]: "clear the contents, keep the allocation", for the std
 //!   collections and your own types.
-//! - [`buf::StackBuf`] and [`buf::with_scratch`]: bytes inline on the stack
-//!   up to `N` (spilling past it), and a per-thread scratch buffer lent for
-//!   the length of a closure; both allocate nothing in steady state.
 //! - [`TtlCache`] and [`ShardedTtlCache`] ([`cache`]): the bounded cache an
 //!   unbounded `HashMap` cache should have been: bounded by entries and
 //!   optionally weight, per-entry TTL and time-to-idle, S3-FIFO eviction, an
 //!   eviction listener with a cause, single-flight loading.
+//! - [`buf`]: escape-avoiding byte buffers. [`BufPool`](buf::BufPool) keeps
+//!   buffers in power-of-two size classes under one byte budget across all
+//!   threads; `poolkit::buf::get(n)` replaces `Vec::with_capacity(n)` in one
+//!   line; pooled buffers freeze into `bytes::Bytes` without a copy and come
+//!   back when the last clone drops.
+//! - [`buf::StackBuf`] and [`buf::with_scratch`]: bytes inline on the stack
+//!   up to `N`, spilling into the buffer pool past it, and a per-thread
+//!   scratch buffer lent for the length of a closure; both allocate nothing
+//!   in steady state.
 //!
 //! # Quick start
 //!
@@ -69,13 +75,15 @@
 //!
 //! | feature | default | what it adds | cost |
 //! |---|---|---|---|
-//! | `bytes` | yes | [`Reset`] for `bytes::BytesMut` | the `bytes` dependency |
+//! | `bytes` | yes | [`Reset`] for `bytes::BytesMut`; `bytes::BufMut` for the buffer guards and `freeze` into `bytes::Bytes` | the `bytes` dependency |
 #![warn(
     missing_docs,
     unsafe_op_in_unsafe_fn,
     clippy::undocumented_unsafe_blocks
 )]
-#![forbid(unsafe_code)]
+// `deny`, not `forbid`: `buf`'s `bytes::BufMut` impls (an unsafe trait) are
+// the one place allowed `unsafe`, each block with a `// SAFETY:` comment.
+#![deny(unsafe_code)]
 
 pub mod buf;
 pub mod cache;
