@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::io::Write as _;
 
-use poolkit::buf::StackBuf;
+use poolkit::buf::{BufPool, PooledBuf, StackBuf};
 
 #[test]
 fn exactly_n_bytes_stay_inline_and_one_more_spills() {
@@ -114,6 +114,7 @@ fn slices_traits_and_conversions() {
     let mut spilled = StackBuf::<2>::new();
     spilled.extend_from_slice(b"ABcd");
     assert_eq!(buf, spilled);
+    #[allow(clippy::mutable_key_type)] // the hash and equality use the bytes only
     let set: HashSet<StackBuf<8>> = [buf].into_iter().collect();
     assert!(set.contains(&b"ABcd"[..]));
     assert_eq!(Vec::from(spilled), b"ABcd".to_vec());
@@ -128,17 +129,18 @@ fn slices_traits_and_conversions() {
 
 #[test]
 #[cfg(target_pointer_width = "64")]
-fn size_is_n_plus_a_tag_byte_rounded_to_8_plus_8() {
+fn size_is_n_plus_a_tag_byte_rounded_to_8_plus_16() {
     use std::mem::size_of;
     fn stated(n: usize) -> usize {
-        (n + 1).div_ceil(8) * 8 + 8
+        (n + 1).div_ceil(8) * 8 + 16
     }
+    assert_eq!(size_of::<StackBuf<8>>(), stated(8));
     assert_eq!(size_of::<StackBuf<16>>(), stated(16));
     assert_eq!(size_of::<StackBuf<24>>(), stated(24));
     assert_eq!(size_of::<StackBuf<30>>(), stated(30));
     assert_eq!(size_of::<StackBuf<64>>(), stated(64));
     assert_eq!(size_of::<StackBuf<255>>(), stated(255));
-    assert_eq!(size_of::<StackBuf<256>>(), 272);
+    assert_eq!(size_of::<StackBuf<256>>(), 280);
     assert_eq!(size_of::<StackBuf<1000>>(), stated(1000));
 }
 
@@ -146,4 +148,73 @@ fn size_is_n_plus_a_tag_byte_rounded_to_8_plus_8() {
 fn is_send_and_sync() {
     fn send_sync<T: Send + Sync + 'static>() {}
     send_sync::<StackBuf<64>>();
+}
+
+/// A pool of its own for one test, so that other tests' buffers do not
+/// show in its stats.
+fn leaked_pool() -> &'static BufPool {
+    Box::leak(Box::new(BufPool::new()))
+}
+
+#[test]
+fn spills_into_the_given_pool_and_gives_the_buffer_back_on_drop() {
+    let pool = leaked_pool();
+    let mut buf = StackBuf::<16>::new_in(pool);
+    buf.extend_from_slice(&[7; 16]);
+    assert_eq!(pool.stats().gets, 0, "no pool use while inline");
+    buf.push(8);
+    let stats = pool.stats();
+    assert_eq!((stats.gets, stats.misses), (1, 1));
+    // 2 × N = 32: the 64-byte class, the smallest by default.
+    assert_eq!(buf.capacity(), 64);
+    drop(buf);
+    assert_eq!(pool.stats().retained_buffers, 1);
+    // The next spill reuses it.
+    let mut again = StackBuf::<16>::new_in(pool);
+    again.extend_from_slice(&[1; 17]);
+    let stats = pool.stats();
+    assert_eq!((stats.hits, stats.retained_buffers), (1, 0));
+}
+
+#[test]
+fn a_large_first_write_takes_a_buffer_big_enough_at_once() {
+    let pool = leaked_pool();
+    let mut buf = StackBuf::<16>::new_in(pool);
+    buf.extend_from_slice(b"head");
+    buf.extend_from_slice(&[0; 5000]);
+    assert_eq!(buf.len(), 5004);
+    assert_eq!(buf.capacity(), 8192); // one get of the 8 KiB class, no regrowth
+    assert_eq!(pool.stats().gets, 1);
+}
+
+#[test]
+fn into_pooled_hands_over_the_spilled_buffer_or_copies_inline_bytes() {
+    let pool = leaked_pool();
+    let mut spilled = StackBuf::<4>::new_in(pool);
+    spilled.extend_from_slice(b"spilled");
+    let address = spilled.as_ptr();
+    let pooled: PooledBuf<'static> = spilled.into_pooled();
+    assert_eq!(pooled.as_ptr(), address, "no copy");
+    assert_eq!(&pooled[..], b"spilled");
+    assert!(std::ptr::eq(PooledBuf::pool(&pooled), pool));
+    drop(pooled);
+
+    let mut inline = StackBuf::<64>::new_in(pool);
+    inline.extend_from_slice(b"inline");
+    let pooled = inline.into_pooled();
+    assert_eq!(&pooled[..], b"inline");
+    assert_eq!(pooled.as_ptr(), address, "the pool's warm buffer");
+    assert_eq!(pool.stats().hits, 1);
+}
+
+#[test]
+fn into_vec_detaches_a_spilled_buffer_without_copying() {
+    let pool = leaked_pool();
+    let mut spilled = StackBuf::<4>::new_in(pool);
+    spilled.extend_from_slice(b"spilled");
+    let address = spilled.as_ptr();
+    let vec = spilled.into_vec();
+    assert_eq!(vec.as_ptr(), address);
+    assert_eq!(vec, b"spilled");
+    assert_eq!(pool.stats().retained_buffers, 0);
 }

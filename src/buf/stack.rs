@@ -8,6 +8,7 @@ use std::ops::{Deref, DerefMut};
 use std::str::Utf8Error;
 
 use super::stack_spill::{self as spill, Spill};
+use super::{BufPool, PooledBuf};
 
 /// A byte buffer that keeps up to `N` bytes inline (on the stack, or
 /// wherever the `StackBuf` itself lives) and moves them into a pooled
@@ -22,17 +23,23 @@ use super::stack_spill::{self as spill, Spill};
 /// - **Inline**: while `len() <= N` nothing is allocated (checked by
 ///   `tests/buf_stack_alloc_inline.rs` with dhat). `N = 0` is allowed and
 ///   spills on the first byte.
-/// - **Spilling**: the first write past `N` allocates a `Vec<u8>` of
-///   capacity at least `max(2 × N, needed)` and copies the inline bytes
-///   into it; from then on the `StackBuf` writes into that buffer, which
-///   grows like any `Vec`.
+/// - **Spilling**: the first write past `N` takes a buffer of capacity at
+///   least `max(2 × N, needed)` from a [`BufPool`] (the process-wide
+///   [`default_pool`](super::default_pool), or the one given to
+///   [`StackBuf::new_in`]) and copies the inline bytes into it; from then on
+///   the `StackBuf` writes into that buffer, which goes back to the pool
+///   when the `StackBuf` drops. Once the pool is warm, spilling allocates
+///   nothing (checked by `tests/buf_stack_alloc_spill.rs`). A spilled
+///   buffer that must grow grows like a `Vec` (an allocation) and goes back
+///   to the pool class of its new capacity.
 /// - [`clear`](StackBuf::clear) keeps the spilled buffer: a `StackBuf`
 ///   reused in a loop spills at most once.
 /// - **Size**: on 64-bit targets, `size_of::<StackBuf<N>>()` is `N + 1`
-///   (the bytes and a one-byte tag) rounded up to a multiple of 8, plus 8
-///   (the length), for every `N >= 16`: `StackBuf<255>` is 264 bytes,
-///   `StackBuf<256>` 272 (checked by a test for several `N`).
-///   Moving a `StackBuf` copies all of it: pass it by reference.
+///   (the bytes and a one-byte tag) rounded up to a multiple of 8, plus 16
+///   (the length and the pool to spill into), for every `N >= 8`:
+///   `StackBuf<255>` is 272 bytes, `StackBuf<256>` 280 (checked by a test
+///   for several `N`). Moving a `StackBuf` copies all of it: pass it by
+///   reference.
 /// - Safe code only: `[u8; N]` and a length; a new `StackBuf` zeroes its
 ///   `N` inline bytes (a `memset`, a few nanoseconds at `N = 256`).
 ///
@@ -65,7 +72,12 @@ pub struct StackBuf<const N: usize> {
 }
 
 enum Storage<const N: usize> {
-    Inline { len: usize, bytes: [u8; N] },
+    Inline {
+        len: usize,
+        /// `None`: the default pool.
+        pool: Option<&'static BufPool>,
+        bytes: [u8; N],
+    },
     Spilled(Spill),
 }
 
@@ -88,6 +100,40 @@ impl<const N: usize> StackBuf<N> {
         StackBuf {
             storage: Storage::Inline {
                 len: 0,
+                pool: None,
+                bytes: [0; N],
+            },
+        }
+    }
+
+    /// An empty buffer that spills into `pool` instead of the default one.
+    /// Allocates nothing.
+    ///
+    /// The pool must live for the rest of the program: a `static`, a leaked
+    /// `Box`, or [`default_pool`](super::default_pool) itself. This keeps
+    /// `StackBuf` free of a lifetime parameter.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::LazyLock;
+    /// use poolkit::buf::{BufPool, StackBuf};
+    ///
+    /// static KEYS: LazyLock<BufPool> = LazyLock::new(BufPool::new);
+    ///
+    /// let mut key = StackBuf::<8>::new_in(&KEYS);
+    /// key.extend_from_slice(b"more than eight bytes");
+    /// assert!(!key.is_inline());
+    /// drop(key); // its buffer goes back to KEYS
+    /// assert_eq!(KEYS.stats().retained_buffers, 1);
+    /// ```
+    #[inline]
+    #[must_use]
+    pub const fn new_in(pool: &'static BufPool) -> Self {
+        StackBuf {
+            storage: Storage::Inline {
+                len: 0,
+                pool: Some(pool),
                 bytes: [0; N],
             },
         }
@@ -191,7 +237,7 @@ impl<const N: usize> StackBuf<N> {
     #[must_use]
     pub fn as_slice(&self) -> &[u8] {
         match &self.storage {
-            Storage::Inline { len, bytes } => &bytes[..*len],
+            Storage::Inline { len, bytes, .. } => &bytes[..*len],
             Storage::Spilled(spilled) => spilled,
         }
     }
@@ -212,7 +258,7 @@ impl<const N: usize> StackBuf<N> {
     #[must_use]
     pub fn as_mut_slice(&mut self) -> &mut [u8] {
         match &mut self.storage {
-            Storage::Inline { len, bytes } => &mut bytes[..*len],
+            Storage::Inline { len, bytes, .. } => &mut bytes[..*len],
             Storage::Spilled(spilled) => spilled,
         }
     }
@@ -256,7 +302,7 @@ impl<const N: usize> StackBuf<N> {
     #[inline]
     pub fn push(&mut self, byte: u8) {
         match &mut self.storage {
-            Storage::Inline { len, bytes } if *len < N => {
+            Storage::Inline { len, bytes, .. } if *len < N => {
                 bytes[*len] = byte;
                 *len += 1;
             }
@@ -282,7 +328,7 @@ impl<const N: usize> StackBuf<N> {
     #[inline]
     pub fn extend_from_slice(&mut self, data: &[u8]) {
         match &mut self.storage {
-            Storage::Inline { len, bytes } if data.len() <= N - *len => {
+            Storage::Inline { len, bytes, .. } if data.len() <= N - *len => {
                 let end = *len + data.len();
                 bytes[*len..end].copy_from_slice(data);
                 *len = end;
@@ -336,13 +382,13 @@ impl<const N: usize> StackBuf<N> {
     #[cold]
     #[inline(never)]
     fn spill_and_extend(&mut self, data: &[u8]) {
-        let Storage::Inline { len, bytes } = &self.storage else {
+        let Storage::Inline { len, pool, bytes } = &self.storage else {
             unreachable!("spill_and_extend is only called on an inline buffer");
         };
         let needed = len
             .checked_add(data.len())
             .expect("a slice's length plus at most N bytes fits in usize");
-        let mut spilled = spill::take(needed.max(N.saturating_mul(2)));
+        let mut spilled = spill::take(*pool, needed.max(N.saturating_mul(2)));
         spilled.extend_from_slice(&bytes[..*len]);
         spilled.extend_from_slice(data);
         self.storage = Storage::Spilled(spilled);
@@ -364,8 +410,42 @@ impl<const N: usize> StackBuf<N> {
     #[must_use]
     pub fn into_vec(self) -> Vec<u8> {
         match self.storage {
-            Storage::Inline { len, bytes } => bytes[..len].to_vec(),
+            Storage::Inline { len, bytes, .. } => bytes[..len].to_vec(),
             Storage::Spilled(spilled) => spill::detach(spilled),
+        }
+    }
+
+    /// The bytes in a pooled buffer (from the pool this `StackBuf` spills
+    /// into). A spilled buffer is handed over as it is; inline bytes are
+    /// copied into a buffer taken from the pool (no allocation once the
+    /// pool is warm).
+    ///
+    /// # Panics
+    ///
+    /// If inline and the pool must allocate and the allocation fails (see
+    /// [`BufPool::get`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use poolkit::buf::{PooledBuf, StackBuf};
+    ///
+    /// let mut buf = StackBuf::<8>::new();
+    /// buf.extend_from_slice(b"abc");
+    /// let mut pooled: PooledBuf<'static> = buf.into_pooled();
+    /// pooled.extend_from_slice(b"def"); // a Vec<u8> from here on
+    /// assert_eq!(&pooled[..], b"abcdef");
+    /// ```
+    #[must_use = "dropping the buffer gives it straight back to the pool"]
+    #[track_caller]
+    pub fn into_pooled(self) -> PooledBuf<'static> {
+        match self.storage {
+            Storage::Inline { len, pool, bytes } => {
+                let mut pooled = spill::take(pool, len);
+                pooled.extend_from_slice(&bytes[..len]);
+                pooled
+            }
+            Storage::Spilled(spilled) => spilled,
         }
     }
 }
