@@ -3,7 +3,9 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use poolkit::buf::{with_scratch, SCRATCH_MAX_RETAINED_CAPACITY, SCRATCH_RETAINED_BUFFERS};
+use poolkit::buf::{
+    try_with_scratch, with_scratch, SCRATCH_MAX_RETAINED_CAPACITY, SCRATCH_RETAINED_BUFFERS,
+};
 
 /// The address of the buffer `with_scratch(min_capacity, ..)` lends.
 fn lent_address(min_capacity: usize) -> *const u8 {
@@ -164,4 +166,19 @@ fn every_thread_has_its_own_scratch() {
     .join()
     .unwrap();
     assert_ne!(here, there);
+}
+
+#[test]
+fn an_impossible_size_is_an_error_or_a_panic_naming_it_and_breaks_nothing() {
+    let mut called = false;
+    let error = try_with_scratch(usize::MAX, |_| called = true).unwrap_err();
+    assert!(!called);
+    assert!(error.to_string().contains("capacity"), "{error}");
+    let panic = catch_unwind(|| with_scratch(usize::MAX, |_| ())).unwrap_err();
+    let message = panic.downcast_ref::<String>().unwrap();
+    assert!(
+        message.contains(&format!("{} bytes", usize::MAX)),
+        "{message}"
+    );
+    assert_eq!(try_with_scratch(64, |buf| buf.capacity() >= 64), Ok(true));
 }

@@ -1,5 +1,6 @@
 //! Small formatted writes (`StackBuf` against `format!`, `Vec` and
-//! `SmallVec`) and scoped scratch (`with_scratch` against a fresh `Vec`).
+//! `SmallVec`), spilling past the inline space, and scoped scratch
+//! (`with_scratch` against a fresh `Vec`).
 //!
 //! Run: `cargo bench -p poolkit-bench --bench small_writes`
 //! (short: `-- --warm-up-time 1 --measurement-time 3`), or one group:
@@ -120,5 +121,37 @@ fn scratch(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, small_key, scratch);
+/// A 100-byte record into 64 bytes of inline space: every row spills (or,
+/// for `Vec`, allocates) once per iteration.
+fn spill(c: &mut Criterion) {
+    const RECORD: [u8; 100] = [b'r'; 100];
+    let mut group = c.benchmark_group("spill_100B_past_64");
+    group.bench_function("Vec::new", |b| {
+        b.iter(|| {
+            let mut buf = Vec::new();
+            buf.extend_from_slice(&black_box(RECORD)[..50]);
+            buf.extend_from_slice(&black_box(RECORD)[50..]);
+            black_box(&buf[..]);
+        })
+    });
+    group.bench_function("SmallVec_64", |b| {
+        b.iter(|| {
+            let mut buf = SmallVec::<[u8; 64]>::new();
+            buf.extend_from_slice(&black_box(RECORD)[..50]);
+            buf.extend_from_slice(&black_box(RECORD)[50..]);
+            black_box(&buf[..]);
+        })
+    });
+    group.bench_function("StackBuf_64", |b| {
+        b.iter(|| {
+            let mut buf = StackBuf::<64>::new();
+            buf.extend_from_slice(&black_box(RECORD)[..50]);
+            buf.extend_from_slice(&black_box(RECORD)[50..]);
+            black_box(&buf[..]);
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, small_key, scratch, spill);
 criterion_main!(benches);

@@ -115,7 +115,9 @@ pub use self::builder::{
 };
 pub use self::default_pool::{default_pool, get, get_owned};
 pub use self::guard::{OwnedPooledBuf, PooledBuf};
-pub use self::scratch::{with_scratch, SCRATCH_MAX_RETAINED_CAPACITY, SCRATCH_RETAINED_BUFFERS};
+pub use self::scratch::{
+    try_with_scratch, with_scratch, SCRATCH_MAX_RETAINED_CAPACITY, SCRATCH_RETAINED_BUFFERS,
+};
 pub use self::stack::StackBuf;
 pub use self::stats::{BufStats, ClassStats};
 

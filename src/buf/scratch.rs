@@ -8,6 +8,7 @@
 //! lock, no atomic.
 
 use std::cell::RefCell;
+use std::collections::TryReserveError;
 
 /// How many buffers one thread keeps between [`with_scratch`] calls: the
 /// nesting depth served without allocating. Deeper calls still work; their
@@ -37,23 +38,21 @@ impl FreeList {
             return Vec::new();
         }
         let top = self.len - 1;
-        let chosen = if self.buffers[top].capacity() >= min_capacity {
-            top
-        } else {
-            self.best_fit(min_capacity)
-        };
-        // Keep the kept buffers contiguous: move the top one into the hole.
-        let buffer = std::mem::take(&mut self.buffers[chosen]);
-        self.buffers.swap(chosen, top);
         self.len = top;
-        buffer
+        if self.buffers[top].capacity() < min_capacity {
+            // Keep the kept buffers contiguous: the chosen one moves to the
+            // top, the top one into its place.
+            let chosen = self.best_fit(min_capacity, top + 1);
+            self.buffers.swap(chosen, top);
+        }
+        std::mem::take(&mut self.buffers[top])
     }
 
     /// The index of the smallest kept buffer that fits `min_capacity`, or
     /// of the largest one if none fits.
     #[cold]
-    fn best_fit(&self, min_capacity: usize) -> usize {
-        let kept = &self.buffers[..self.len];
+    fn best_fit(&self, min_capacity: usize, len: usize) -> usize {
+        let kept = &self.buffers[..len];
         let fitting = (0..kept.len())
             .filter(|&i| kept[i].capacity() >= min_capacity)
             .min_by_key(|&i| kept[i].capacity());
@@ -140,9 +139,16 @@ impl Drop for Lent {
 /// - Called while the thread's locals are being destroyed, it lends a fresh
 ///   `Vec` and frees it afterwards.
 ///
-/// A large `min_capacity` is allocated like `Vec::with_capacity` would
-/// (and aborts the same way on a failed allocation); for sizes beyond
-/// [`SCRATCH_MAX_RETAINED_CAPACITY`] nothing is saved between calls.
+/// A large `min_capacity` is allocated like `Vec::with_capacity` would;
+/// for sizes beyond [`SCRATCH_MAX_RETAINED_CAPACITY`] nothing is saved
+/// between calls.
+///
+/// # Panics
+///
+/// If the buffer cannot be grown to `min_capacity` (more than `isize::MAX`
+/// bytes, or the allocator refuses), with a message naming the size; use
+/// [`try_with_scratch`] to get an error instead. Panics from `f`
+/// propagate.
 ///
 /// # Examples
 ///
@@ -165,17 +171,66 @@ impl Drop for Lent {
 /// // The next call gets the same allocation back, cleared.
 /// with_scratch(64, |buf| assert!(buf.is_empty()));
 /// ```
+#[inline]
+#[track_caller]
 pub fn with_scratch<R>(min_capacity: usize, f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
+    let mut lent = lend(min_capacity);
+    if let Err(error) = lent.buffer.try_reserve(min_capacity) {
+        reserve_failed(min_capacity, error);
+    }
+    f(&mut lent.buffer)
+}
+
+/// Like [`with_scratch`], but if the buffer cannot be grown to
+/// `min_capacity` it returns the error instead of panicking (and does not
+/// call `f`).
+///
+/// # Errors
+///
+/// [`TryReserveError`] when `min_capacity` exceeds `isize::MAX` bytes or the
+/// allocator refuses.
+///
+/// # Examples
+///
+/// ```
+/// use poolkit::buf::try_with_scratch;
+///
+/// let len = try_with_scratch(100, |buf| {
+///     buf.extend_from_slice(b"fits");
+///     buf.len()
+/// });
+/// assert_eq!(len, Ok(4));
+/// assert!(try_with_scratch(usize::MAX, |_| ()).is_err());
+/// ```
+#[inline]
+pub fn try_with_scratch<R>(
+    min_capacity: usize,
+    f: impl FnOnce(&mut Vec<u8>) -> R,
+) -> Result<R, TryReserveError> {
+    let mut lent = lend(min_capacity);
+    lent.buffer.try_reserve(min_capacity)?;
+    Ok(f(&mut lent.buffer))
+}
+
+/// Takes a buffer from this thread's free list (an empty `Vec` if there is
+/// none, or the list is unavailable), behind the guard that gives it back.
+#[inline]
+fn lend(min_capacity: usize) -> Lent {
     let buffer = FREE_LIST
         .try_with(|list| match list.try_borrow_mut() {
             Ok(mut list) => list.take(min_capacity),
             Err(_) => Vec::new(),
         })
         .unwrap_or_default();
-    let mut lent = Lent { buffer };
-    debug_assert!(lent.buffer.is_empty());
-    lent.buffer.reserve(min_capacity);
-    f(&mut lent.buffer)
+    debug_assert!(buffer.is_empty());
+    Lent { buffer }
+}
+
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn reserve_failed(min_capacity: usize, error: TryReserveError) -> ! {
+    panic!("with_scratch: cannot reserve a scratch buffer of {min_capacity} bytes: {error}")
 }
 
 #[cfg(test)]

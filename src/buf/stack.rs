@@ -43,6 +43,11 @@ use super::{BufPool, PooledBuf};
 /// - Safe code only: `[u8; N]` and a length; a new `StackBuf` zeroes its
 ///   `N` inline bytes (a `memset`, a few nanoseconds at `N = 256`).
 ///
+/// # Panics
+///
+/// A write that spills or grows a spilled buffer panics if the allocation
+/// it needs fails, as [`BufPool::get`] does (a `Vec` would abort).
+///
 /// # Examples
 ///
 /// ```
