@@ -18,6 +18,10 @@
 //!   threads; `poolkit::buf::get(n)` replaces `Vec::with_capacity(n)` in one
 //!   line; pooled buffers freeze into `bytes::Bytes` without a copy and come
 //!   back when the last clone drops.
+//! - [`buf::StackBuf`] and [`buf::with_scratch`]: bytes inline on the stack
+//!   up to `N`, spilling into the buffer pool past it, and a per-thread
+//!   scratch buffer lent for the length of a closure; both allocate nothing
+//!   in steady state.
 //!
 //! # Quick start
 //!

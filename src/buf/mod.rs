@@ -83,7 +83,10 @@ mod classes;
 mod default_pool;
 mod guard;
 mod local;
+mod scratch;
 mod shared;
+mod stack;
+mod stack_spill;
 mod stats;
 
 #[cfg(feature = "bytes")]
@@ -112,6 +115,10 @@ pub use self::builder::{
 };
 pub use self::default_pool::{default_pool, get, get_owned};
 pub use self::guard::{OwnedPooledBuf, PooledBuf};
+pub use self::scratch::{
+    try_with_scratch, with_scratch, SCRATCH_MAX_RETAINED_CAPACITY, SCRATCH_RETAINED_BUFFERS,
+};
+pub use self::stack::StackBuf;
 pub use self::stats::{BufStats, ClassStats};
 
 /// The most buffers one class's shared queue holds.
