@@ -1,5 +1,36 @@
 //! How poolkit is built, and why: notes for contributors and for users who
 //! want to know what the guarantees rest on. Nothing here is API.
+//! Measured numbers live in the README only, each beside the command that
+//! produced it; this module states designs and the reasons for them.
+//!
+//! # `Slots<T>`, guard traits and `#[derive(Reset)]`
+//!
+//! | file | what |
+//! |---|---|
+//! | `src/slots.rs` | `Slots<T>`: a `Vec<T>` plus a logical length; the slots past it are reset spares |
+//! | `src/pool/guard_traits.rs` | `Display`, comparisons, `Hash`, `Borrow`, `io::Read`/`Write` for the guards |
+//! | `derive/` | the `poolkit-derive` proc-macro crate, re-exported under the `derive` feature |
+//!
+//! `Slots` keeps one invariant: every element at or past `len` has been
+//! reset. `truncate` resets from the back and shortens `len` only after
+//! each reset returns, so a panicking `reset` leaves the unreset elements
+//! inside the list, where the user sees them, never among the spares that a
+//! push would hand out; `push_with` counts the new element before the fill
+//! closure runs, for the same reason. A clear drops spares past
+//! `max_retained`, which is what bounds the list across reuses.
+//!
+//! The guard traits go through `Deref` only, so they can never observe or
+//! touch the pool; they are kept out of `guard.rs` so that the guard's
+//! lifecycle (get, drop, detach) reads on its own.
+//!
+//! The derive emits one `<FieldType as Reset>::reset(&mut self.field)` per
+//! field, spanned at the field's type, so a field whose type has no `Reset`
+//! impl is reported at that field. It bounds the impl by `FieldType: Reset`
+//! only for fields whose type names a type parameter: `T: Reset` on every
+//! parameter, as std's derives do, would refuse `Vec<T>` fields of a
+//! non-`Reset` `T` and parameters used only in skipped fields. A `value =`
+//! expression is passed through as tokens, so `syn` needs no `full` feature
+//! and the compiler reports mistakes in the user's expression.
 //!
 //! # `Pool<T>`
 //!

@@ -108,3 +108,9 @@ pub use pool::{OwnedPooled, Pool, PoolBuilder, PoolConfigError, PoolStats, Poole
 pub use poolkit_derive::Reset;
 pub use reset::Reset;
 pub use slots::Slots;
+
+/// Every ```` ```rust ```` block of `README.md`, compiled and run as a
+/// doctest, so that what a newcomer pastes from the README works.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+mod readme_doctests {}

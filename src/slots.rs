@@ -304,6 +304,18 @@ impl<T: Reset> Reset for Slots<T> {
     }
 }
 
+/// Clones the elements only: the clone has no spare slots, and the same
+/// [`max_retained`](Slots::max_retained).
+impl<T: Clone> Clone for Slots<T> {
+    fn clone(&self) -> Self {
+        Slots {
+            slots: self.as_slice().to_vec(),
+            len: self.len,
+            max_retained: self.max_retained,
+        }
+    }
+}
+
 impl<T> Default for Slots<T> {
     fn default() -> Self {
         Self::new()
@@ -447,6 +459,15 @@ mod tests {
         slots.push_with(|s| s.push('a'));
         assert_eq!(slots, filled(&["a"]));
         assert_eq!(format!("{slots:?}"), r#"["a"]"#);
+        slots.truncate(0);
+        slots.push_with(|s| s.push('b'));
+        let copy = slots.clone();
+        assert_eq!(copy, slots);
+        assert_eq!(
+            (copy.retained(), slots.retained()),
+            (1, 2),
+            "no spares copied"
+        );
     }
 
     #[derive(Default)]

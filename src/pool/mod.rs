@@ -63,6 +63,7 @@
 
 mod builder;
 mod guard;
+mod guard_traits;
 mod local;
 mod shared;
 mod stats;
