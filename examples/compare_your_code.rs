@@ -1,27 +1,41 @@
-//! Compare your own hot path, before and after, in about ten lines.
-use poolkit::report::{Alloc, Report};
+//! Compare your own hot path, before and after, with `poolkit::report`: the
+//! same table, dhat profiles and charts as the allocation report.
+//!
+//! ```text
+//! cargo run --release --features report --example compare_your_code
+//! cargo run --release --features report --example compare_your_code -- --quick --out /tmp/mine
+//! ```
+//!
+//! Copy this file into your project as `examples/alloc_compare.rs` (with
+//! `poolkit = { version = "0.1", features = ["report"] }`) and replace the two
+//! closures with your code: the usual version and the improved one. Call
+//! `probe.tick()` once per operation so the chart has an x axis.
+
+use std::fmt::Write as _;
 use std::hint::black_box;
 
+use poolkit::report::{Alloc, Report};
+
 #[global_allocator]
-static ALLOC: Alloc = Alloc;
+static ALLOC: Alloc = Alloc; // counts every allocation while a scenario runs
 
 fn main() -> std::process::ExitCode {
-    let mut report = Report::from_args();
-    let lines = if report.is_quick() { 100 } else { 10_000 };
+    let mut report = Report::from_args(); // --quick, --out DIR, --list, names
+    let lines: u64 = if report.is_quick() { 1_000 } else { 100_000 };
     report.scenario(
-        "greeting",
-        "format! per line → one reused String",
+        "log lines",
+        "format! per line -> one String reused",
         move |probe| {
             for i in 0..lines {
-                black_box(format!("hello {i}"));
+                black_box(format!("request {i} served in {} us", i % 250));
                 probe.tick();
             }
         },
         move |probe| {
-            let mut line = String::with_capacity(32);
+            let mut line = String::with_capacity(64);
             for i in 0..lines {
                 line.clear();
-                std::fmt::Write::write_fmt(&mut line, format_args!("hello {i}")).unwrap();
+                let _ = write!(line, "request {i} served in {} us", i % 250);
                 black_box(&line);
                 probe.tick();
             }

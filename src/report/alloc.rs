@@ -91,6 +91,23 @@ unsafe impl GlobalAlloc for Alloc {
     }
 
     #[inline]
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        if PROFILING.load(Ordering::Relaxed) {
+            let counted = enter(&ALLOCATIONS);
+            // SAFETY: the caller's guarantees for `layout` pass through.
+            let ptr = unsafe { dhat::Alloc.alloc_zeroed(layout) };
+            if counted {
+                leave();
+            }
+            ptr
+        } else {
+            // SAFETY: the caller's guarantees for `layout` pass through; the
+            // system's `calloc` is what `vec![0; n]` gets without the report.
+            unsafe { System.alloc_zeroed(layout) }
+        }
+    }
+
+    #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         if PROFILING.load(Ordering::Relaxed) {
             // SAFETY: `ptr` was allocated by `System` (directly or through

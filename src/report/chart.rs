@@ -30,7 +30,13 @@ pub(crate) fn render_svg(scenario: &ScenarioResult) -> Result<String, String> {
     })
     .collect();
     let max_x = max_of(&series, |p| p.0);
-    let max_y = max_of(&series, |p| p.1);
+    // Headroom above the highest sample (and the measured peak, which can
+    // fall between samples), so the top line does not merge with the frame.
+    let peaks = [&scenario.before, &scenario.after]
+        .into_iter()
+        .filter_map(|o| o.measurement().map(|m| m.peak_live_bytes));
+    let top = peaks.fold(max_of(&series, |p| p.1), u64::max);
+    let max_y = top.saturating_add(top / 10).max(1);
 
     let mut svg = String::new();
     {
@@ -42,6 +48,7 @@ pub(crate) fn render_svg(scenario: &ScenarioResult) -> Result<String, String> {
                 ("sans-serif", 22),
             )
             .margin(12)
+            .margin_right(40)
             .x_label_area_size(45)
             .y_label_area_size(90)
             .build_cartesian_2d(0..max_x, 0..max_y)
@@ -50,6 +57,7 @@ pub(crate) fn render_svg(scenario: &ScenarioResult) -> Result<String, String> {
             .configure_mesh()
             .x_desc("operations")
             .y_desc("live heap bytes")
+            .x_label_formatter(&|operations| super::table::thousands(*operations))
             .y_label_formatter(&|bytes| human_bytes(*bytes))
             .draw()
             .map_err(|e| e.to_string())?;

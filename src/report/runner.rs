@@ -4,7 +4,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use super::args::Options;
 use super::chart;
@@ -240,7 +240,10 @@ fn run_child(
     profile: Option<&Path>,
 ) -> Result<Result<Measurement, String>, ReportError> {
     let mut command = Command::new(exe);
-    command.args(args).env(CHILD_VAR, assignment.encode());
+    command
+        .args(args)
+        .env(CHILD_VAR, assignment.encode())
+        .stdin(Stdio::null());
     match profile {
         Some(path) => command.env(PROFILE_VAR, path),
         None => command.env_remove(PROFILE_VAR),
