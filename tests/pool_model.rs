@@ -199,7 +199,7 @@ fn worker_main(pool: Arc<Pool<Obj>>, cmds: Receiver<Cmd>, replies: Sender<Reply>
                 held.push(guard);
                 Reply::Id(id)
             }
-            Cmd::Detach(i) => Reply::Detached(held.remove(i).detach()),
+            Cmd::Detach(i) => Reply::Detached(OwnedPooled::detach(held.remove(i))),
             Cmd::Put(obj) => {
                 let id = obj.id;
                 pool.put(obj);

@@ -163,6 +163,24 @@ pub struct PoolStats {
 }
 
 impl PoolStats {
+    /// The share of gets served without calling the factory (from a thread
+    /// cache or the shared tier), from 0.0 to 1.0; `None` before the first
+    /// get.
+    ///
+    /// ```
+    /// use poolkit::Pool;
+    ///
+    /// let pool = Pool::new(String::new);
+    /// assert_eq!(pool.stats().hit_ratio(), None);
+    /// drop(pool.get()); // the factory runs
+    /// drop(pool.get()); // reused
+    /// assert_eq!(pool.stats().hit_ratio(), Some(0.5));
+    /// ```
+    #[must_use]
+    pub fn hit_ratio(&self) -> Option<f64> {
+        (self.gets > 0).then(|| (self.gets - self.misses) as f64 / self.gets as f64)
+    }
+
     /// Adds one thread's counters into the snapshot.
     pub(crate) fn add_local(&mut self, c: &LocalCounters) {
         self.thread_caches += 1;
