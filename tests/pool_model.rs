@@ -199,7 +199,7 @@ fn worker_main(pool: Arc<Pool<Obj>>, cmds: Receiver<Cmd>, replies: Sender<Reply>
                 held.push(guard);
                 Reply::Id(id)
             }
-            Cmd::Detach(i) => Reply::Detached(held.remove(i).detach()),
+            Cmd::Detach(i) => Reply::Detached(OwnedPooled::detach(held.remove(i))),
             Cmd::Put(obj) => {
                 let id = obj.id;
                 pool.put(obj);
@@ -333,6 +333,16 @@ impl Counts {
     }
 }
 
+/// A batch of objects in the shared tier.
+#[derive(Debug)]
+struct Magazine {
+    index: usize,
+    /// Bottom to top.
+    items: Vec<u64>,
+    /// Kept since the last trim and not taken since.
+    old: bool,
+}
+
 #[derive(Debug)]
 struct Model {
     local_capacity: usize,
@@ -342,8 +352,12 @@ struct Model {
     /// Per worker slot: a replacement thread inherits its predecessor's
     /// cache. `None` until a thread in that slot uses the pool.
     caches: Vec<Option<Cache>>,
-    /// `(id, old)`, head (oldest) first.
-    shared: Vec<(u64, bool)>,
+    /// The shared tier's magazines holding objects, head (oldest) first.
+    shared: Vec<Magazine>,
+    /// The spare (empty) magazines, by index, head first.
+    spare: Vec<usize>,
+    /// Each magazine's capacity, by index.
+    magazine_capacity: Vec<usize>,
     /// Ids of the guards each worker holds, in the worker's order.
     held: Vec<Vec<u64>>,
     /// Ids of the detached objects the test thread holds, in its order.
@@ -356,12 +370,20 @@ struct Model {
 
 impl Model {
     fn new(local_capacity: usize, shared_capacity: usize) -> Model {
+        // Magazines of half a thread cache (at least 1); the last one holds
+        // what is left of `shared_capacity`.
+        let batch = (local_capacity / 2).max(1);
+        let magazine_capacity: Vec<usize> = (0..shared_capacity.div_ceil(batch))
+            .map(|i| batch.min(shared_capacity - i * batch))
+            .collect();
         Model {
             local_capacity,
             shared_capacity,
             epoch: 0,
             caches: (0..WORKERS).map(|_| None).collect(),
             shared: Vec::new(),
+            spare: (0..magazine_capacity.len()).collect(),
+            magazine_capacity,
             held: vec![Vec::new(); WORKERS],
             detached: Vec::new(),
             wear: Vec::new(),
@@ -421,22 +443,25 @@ impl Model {
         assert!(!seen.dirty, "object {} handed out dirty", seen.id);
         self.cache(t);
         self.catch_up(t);
-        let cache = self.cache(t);
-        if let Some((top, _)) = cache.items.pop() {
+        if let Some((top, _)) = self.cache(t).items.pop() {
             assert_eq!(
                 seen.id, top,
                 "a get takes the thread cache's most recent object"
             );
             self.counts.local_hits += 1;
         } else if !self.shared.is_empty() {
-            let pos = self.shared.iter().position(|&(id, _)| id == seen.id);
-            let pos = pos.unwrap_or_else(|| {
-                panic!(
-                    "the thread cache is empty: a get takes from the shared queue {:?}, got {}",
-                    self.shared, seen.id
-                )
-            });
-            self.shared.remove(pos);
+            // The oldest magazine: its top object is handed out, the rest
+            // fill the (empty) cache in order, the magazine becomes spare.
+            let mut magazine = self.shared.remove(0);
+            let top = magazine.items.pop();
+            assert_eq!(
+                Some(seen.id),
+                top,
+                "the thread cache is empty: a get takes the top of the oldest batch {magazine:?}"
+            );
+            let refill = magazine.items.iter().map(|&id| (id, false));
+            self.cache(t).items.extend(refill);
+            self.spare.push(magazine.index);
             self.counts.shared_hits += 1;
         } else {
             let id = self.make();
@@ -456,9 +481,8 @@ impl Model {
 
     /// Object `id` comes back on thread `t` (a guard dropped or a `put`).
     fn give_back(&mut self, t: usize, id: u64, put: bool) {
-        // Only `get` makes a thread's cache: a thread that never got one
-        // sends its returns straight to the shared queue.
-        let has_cache = self.caches[t].is_some();
+        // A return makes the thread's cache if it has none yet.
+        self.cache(t);
         self.counts.returns += 1;
         if put {
             self.counts.puts += 1;
@@ -472,12 +496,31 @@ impl Model {
         }
         self.catch_up(t);
         let local_capacity = self.local_capacity;
-        if has_cache && self.cache(t).items.len() < local_capacity {
+        if self.cache(t).items.len() < local_capacity {
             self.cache(t).items.push((id, false));
             self.counts.stored_local += 1;
-        } else if self.shared.len() < self.shared_capacity {
-            self.shared.push((id, false));
-            self.counts.stored_shared += 1;
+        } else if !self.spare.is_empty() {
+            // The cache is full: its top moves to the shared tier as one
+            // batch, as much as the next spare magazine holds, and the
+            // object takes its place (or, with no cache room at all, travels
+            // alone).
+            let index = self.spare.remove(0);
+            let room = self.magazine_capacity[index];
+            let cache = self.cache(t);
+            let start = cache.items.len() - room.min(cache.items.len());
+            let mut items: Vec<u64> = cache.items.drain(start..).map(|(id, _)| id).collect();
+            if cache.items.len() < local_capacity {
+                cache.items.push((id, false));
+                self.counts.stored_local += 1;
+            } else {
+                items.push(id);
+                self.counts.stored_shared += 1;
+            }
+            self.shared.push(Magazine {
+                index,
+                items,
+                old: false,
+            });
         } else {
             self.counts.dropped_full += 1;
         }
@@ -485,10 +528,15 @@ impl Model {
 
     fn trim(&mut self, t: usize) -> usize {
         self.epoch += 1;
-        let before = self.shared.len();
-        self.shared.retain(|&(_, old)| !old);
-        self.shared.iter_mut().for_each(|(_, old)| *old = true);
-        let freed = before - self.shared.len();
+        // The old magazines are at the head; their objects are freed and
+        // they become spare, in order.
+        let old = self.shared.iter().take_while(|m| m.old).count();
+        let mut freed = 0;
+        for magazine in self.shared.drain(..old) {
+            freed += magazine.items.len();
+            self.spare.push(magazine.index);
+        }
+        self.shared.iter_mut().for_each(|m| m.old = true);
         self.counts.trimmed += freed as u64;
         // Trim does not make the calling thread's cache.
         freed + self.catch_up(t)
@@ -498,8 +546,8 @@ impl Model {
     fn alive(&self) -> BTreeSet<u64> {
         let cached = self.caches.iter().flatten().flat_map(|c| &c.items);
         cached
-            .chain(&self.shared)
             .map(|&(id, _)| id)
+            .chain(self.shared.iter().flat_map(|m| m.items.iter().copied()))
             .chain(self.held.iter().flatten().copied())
             .chain(self.detached.iter().copied())
             .collect()
@@ -507,8 +555,9 @@ impl Model {
 
     fn expected_counts(&self) -> Counts {
         let cached: usize = self.caches.iter().flatten().map(|c| c.items.len()).sum();
+        let shared: usize = self.shared.iter().map(|m| m.items.len()).sum();
         Counts {
-            retained: (cached + self.shared.len()) as u64,
+            retained: (cached + shared) as u64,
             outstanding: self.held.iter().map(Vec::len).sum::<usize>() as u64,
             ..self.counts
         }
@@ -551,7 +600,7 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 fn capacities() -> impl Strategy<Value = (usize, usize)> {
-    (0..4usize, 0..4usize).prop_filter("a pool must be able to keep an object", |&(l, s)| l + s > 0)
+    (0..7usize, 0..7usize).prop_filter("a pool must be able to keep an object", |&(l, s)| l + s > 0)
 }
 
 // ---------------------------------------------------------------------------
@@ -689,9 +738,11 @@ impl Run {
         assert_eq!(s.outstanding, held as u64, "outstanding == guards alive");
 
         // Bounds.
+        // The pool's own count of thread caches: a thread that inherited an
+        // exited thread's cache must not have made a new one.
         let threads_used = model.caches.iter().flatten().count();
-        assert!(threads_used <= WORKERS);
-        let bound = threads_used * model.local_capacity + model.shared_capacity;
+        assert_eq!(s.thread_caches, threads_used as u64, "thread caches: {s:?}");
+        let bound = s.thread_caches as usize * model.local_capacity + model.shared_capacity;
         assert!(s.retained <= bound as u64, "retained above {bound}: {s:?}");
 
         // Objects alive.

@@ -10,6 +10,8 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hint::black_box;
+use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -17,6 +19,7 @@ use std::time::{Duration, Instant};
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 use crossbeam_queue::ArrayQueue;
+use crossbeam_utils::CachePadded;
 use lockfree_object_pool::LinearObjectPool;
 use poolkit::{Pool, Reset};
 
@@ -256,8 +259,8 @@ const CHANNEL_CAPACITY: usize = 1024;
 /// Producer takes `iters` items with `make` and sends them; the consumer
 /// drops them (giving pooled ones back on its own thread). Time per item.
 ///
-/// The channel is a bounded lock-free queue with spinning on both ends: a
-/// blocking channel (`std::sync::mpsc`) made every row swing by 3-5x between
+/// The channel is a bounded lock-free queue with spinning on both ends (see
+/// `Backoff`): a blocking channel (`std::sync::mpsc`) made every row swing by 3-5x between
 /// runs here, depending on how often a side fell asleep, which measured the
 /// scheduler rather than the pools.
 fn cross_thread_run<T: Send>(
@@ -271,25 +274,48 @@ fn cross_thread_run<T: Send>(
     thread::scope(|s| {
         s.spawn(move || {
             let mut received = 0;
+            let mut backoff = Backoff::default();
             while received < iters {
                 match channel.pop() {
                     Some(item) => {
                         consume(item);
                         received += 1;
+                        backoff = Backoff::default();
                     }
-                    None => std::hint::spin_loop(),
+                    None => backoff.wait(),
                 }
             }
         });
         for _ in 0..iters {
             let mut item = make();
+            let mut backoff = Backoff::default();
             while let Err(back) = channel.push(item) {
                 item = back;
-                std::hint::spin_loop();
+                backoff.wait();
             }
         }
     });
     start.elapsed()
+}
+
+/// How a side of the channel waits: it spins, and past a while yields its
+/// core (never parks: no futex). The machine has 2 cores and other work on
+/// them; a side that only spun while the other was descheduled burned its
+/// whole time slice, and every row then measured the scheduler (about
+/// 20 µs per item for all rows alike).
+#[derive(Default)]
+struct Backoff(u32);
+
+impl Backoff {
+    #[inline]
+    fn wait(&mut self) {
+        if self.0 < 64 {
+            self.0 += 1;
+            std::hint::spin_loop();
+        } else {
+            thread::yield_now();
+        }
+    }
 }
 
 /// One cross-thread row: `make` on this thread, `consume` on the other.
@@ -314,6 +340,46 @@ fn drop_it<T>(item: T) {
     drop(black_box(item));
 }
 
+/// The floor row's buffer headers: one cache line each, like a boxed `Vec`.
+struct FloorHeaders(Vec<CachePadded<[AtomicUsize; 3]>>);
+
+impl FloorHeaders {
+    fn new(count: usize, capacity: usize) -> Self {
+        FloorHeaders(
+            (0..count)
+                .map(|_| {
+                    CachePadded::new([
+                        AtomicUsize::new(0),
+                        AtomicUsize::new(capacity),
+                        AtomicUsize::new(0),
+                    ])
+                })
+                .collect(),
+        )
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The producer's side: check the capacity, use it, send the index.
+    /// (Relaxed loads and stores are plain moves on x86: the cache-line
+    /// traffic of a `Vec` header, with nothing added.)
+    #[inline(always)]
+    fn take(&self, i: usize, n: usize) -> usize {
+        let header = &self.0[i];
+        assert!(header[1].load(Relaxed) >= n);
+        black_box(header);
+        i
+    }
+
+    /// The consumer's side: the reset (`Vec::clear` stores the length).
+    #[inline(always)]
+    fn reset(&self, i: usize) {
+        self.0[black_box(i)][2].store(0, Relaxed);
+    }
+}
+
 fn cross_thread(c: &mut Criterion) {
     let n = 4096;
     let mut g = c.benchmark_group("cross_thread/4KiB");
@@ -321,7 +387,31 @@ fn cross_thread(c: &mut Criterion) {
         .warm_up_time(Duration::from_millis(500))
         .sample_size(30);
 
-    cross_row(&mut g, "channel_alone", Vec::<u8>::new, drop_it);
+    // The channel alone, carrying a pointer-sized token: the cost of the
+    // hand-off itself, with no buffer at all.
+    cross_row(&mut g, "channel_alone", || black_box(0usize), drop_it);
+    // The floor: what a perfect pool's buffers cost on top of the channel.
+    // Each buffer's header (pointer, capacity, length: the one cache line
+    // of a `Vec` that a round trip touches) sits in a preallocated array;
+    // the producer reads its capacity (as `touch` does) and sends its index
+    // (pointer-sized, as a pool's guard carries a pointer); the consumer
+    // clears it (writes its length, as a reset does). So each header's
+    // cache line moves to the consumer and back exactly as a pooled
+    // buffer's would, in round-robin order over twice the channel (no
+    // buffer is reused before the consumer has had it), with no pool logic
+    // at all: no thread lookup, no batching, no counters.
+    let headers = FloorHeaders::new(2 * CHANNEL_CAPACITY, n);
+    let next = std::cell::Cell::new(0usize);
+    cross_row(
+        &mut g,
+        "floor_cache_lines_only",
+        || {
+            let i = next.get();
+            next.set((i + 1) % headers.len());
+            headers.take(i, n)
+        },
+        |i| headers.reset(i),
+    );
     // Up to CHANNEL_CAPACITY objects are in flight at once: poolkit is
     // configured to keep that many (shared_capacity = 2 x the channel), or
     // returns overflow and gets miss (the stats' `dropped_full` and `misses`
@@ -333,6 +423,14 @@ fn cross_thread(c: &mut Criterion) {
             .unwrap(),
     );
     cross_row(&mut g, "poolkit", || used(pool.get_owned(), n), drop_it);
+    // The same with the borrowing guard (`Pooled`, sent to a scoped
+    // thread): no `Arc` reference count moves with each object.
+    cross_row(
+        &mut g,
+        "poolkit_borrowed_guard",
+        || used(pool.get(), n),
+        drop_it,
+    );
     cross_row(
         &mut g,
         "no_pool_with_capacity",

@@ -150,8 +150,8 @@ pub(crate) type SyncWeigher<K, V> = Box<dyn Fn(&K, &V) -> u64 + Send + Sync>;
 ///     .eviction_listener(recycle_into(pool.clone()))
 ///     .build()
 ///     .unwrap();
-/// cache.insert(1, pool.get().detach()).unwrap();
-/// cache.insert(2, pool.get().detach()).unwrap(); // evicts key 1: its buffer goes back
+/// cache.insert(1, poolkit::Pooled::detach(pool.get())).unwrap();
+/// cache.insert(2, poolkit::Pooled::detach(pool.get())).unwrap(); // evicts key 1: its buffer goes back
 /// let reused = pool.get();
 /// assert!(reused.capacity() >= 512 && reused.is_empty());
 /// assert_eq!(pool.stats().misses, 2, "the third buffer came from the evicted entry");

@@ -21,7 +21,7 @@ use super::Pool;
 ///
 /// ```
 /// use std::io::Write;
-/// use poolkit::Pool;
+/// use poolkit::{Pool, Pooled};
 ///
 /// let pool: Pool<Vec<u8>> = Pool::new(Vec::new);
 /// let mut body = pool.get();
@@ -29,7 +29,7 @@ use super::Pool;
 /// assert_eq!(&body[..], b"hello 42");
 /// drop(body); // cleared and kept for the next get
 ///
-/// let kept = pool.get().detach(); // or keep it for good
+/// let kept = Pooled::detach(pool.get()); // or keep it for good
 /// assert!(kept.is_empty());
 /// assert_eq!(pool.stats().detached, 1);
 /// ```
@@ -50,8 +50,20 @@ impl<'a, T: Send> Pooled<'a, T> {
     }
 
     /// The pool this object came from.
-    pub fn pool(&self) -> &'a Pool<T> {
-        self.pool
+    ///
+    /// An associated function (`Pooled::pool(&guard)`), not a method, so
+    /// that it never hides a method of the same name on `T` (as
+    /// [`Box::leak`] and [`Arc::strong_count`] do).
+    ///
+    /// ```
+    /// use poolkit::{Pool, Pooled};
+    ///
+    /// let pool = Pool::new(Vec::<u8>::new);
+    /// let guard = pool.get();
+    /// assert!(std::ptr::eq(Pooled::pool(&guard), &pool));
+    /// ```
+    pub fn pool(this: &Self) -> &'a Pool<T> {
+        this.pool
     }
 }
 
@@ -94,8 +106,20 @@ impl<T: Send> OwnedPooled<T> {
     }
 
     /// The pool this object came from.
-    pub fn pool(&self) -> &Arc<Pool<T>> {
-        &self.pool
+    ///
+    /// An associated function (`OwnedPooled::pool(&guard)`), not a method,
+    /// so that it never hides a method of the same name on `T`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use poolkit::{OwnedPooled, Pool};
+    ///
+    /// let pool = Arc::new(Pool::new(Vec::<u8>::new));
+    /// let guard = pool.get_owned();
+    /// assert!(Arc::ptr_eq(OwnedPooled::pool(&guard), &pool));
+    /// ```
+    pub fn pool(this: &Self) -> &Arc<Pool<T>> {
+        &this.pool
     }
 }
 
@@ -123,11 +147,15 @@ macro_rules! guard_traits {
             /// Keeps the object for good: it is not given back to the pool.
             /// Frees the small box the pool kept the object in (see
             /// [`Pool::put`]).
+            ///
+            /// An associated function (`Pooled::detach(guard)`), not a
+            /// method, so that it never hides a method of the same name on
+            /// `T` (as [`Box::into_inner`] does).
             #[inline]
             #[must_use = "the object is not given back: dropping it frees it"]
-            pub fn detach(mut self) -> T {
-                let value = take(&mut self.value);
-                self.pool.note_detached();
+            pub fn detach(mut this: Self) -> T {
+                let value = take(&mut this.value);
+                this.pool.note_detached();
                 *value
             }
         }

@@ -79,6 +79,36 @@ impl<T> LocalCache<T> {
         }
     }
 
+    /// Moves the top `n` objects (at most all of them) into `magazine`,
+    /// bottom first, so that `refill` restores the same order. Never
+    /// allocates: the caller passes a magazine with room for `n`.
+    pub(crate) fn drain_top_into(&self, n: usize, magazine: &mut Vec<T>) {
+        let len = self.len.get();
+        let start = len - n.min(len);
+        debug_assert!(magazine.capacity() - magazine.len() >= len - start);
+        for slot in &self.slots[start..len] {
+            if let Some(value) = slot.take() {
+                magazine.push(value);
+            }
+        }
+        self.len.set(start);
+        if start < self.old.get() {
+            self.old.set(start);
+        }
+    }
+
+    /// Moves every object of `magazine` into this cache (which the caller
+    /// found empty), young. Gives back the ones that do not fit.
+    pub(crate) fn refill(&self, magazine: &mut Vec<T>) {
+        for value in magazine.drain(..) {
+            // The caller found this cache empty and no user code ran since,
+            // and a magazine holds at most half a cache (or one object, for
+            // a cache of capacity 0, which the caller hands out first).
+            let stored = self.push(value);
+            debug_assert!(stored.is_ok(), "refill into a full cache");
+        }
+    }
+
     /// Applies the trims this cache missed if the pool's epoch moved on: the
     /// check every use of the cache makes first.
     #[inline]

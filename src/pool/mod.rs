@@ -62,6 +62,7 @@
 //! A panicking hook loses the object at hand and nothing else.
 
 mod builder;
+mod exit_watch;
 mod guard;
 mod guard_traits;
 mod local;
@@ -124,6 +125,12 @@ pub use self::stats::PoolStats;
 /// assert_eq!(stats.misses, 1); // one allocation for three requests
 /// assert_eq!(stats.local_hits, 2);
 /// ```
+// Aligned to 128 bytes (two cache lines, for adjacent-line prefetch): in an
+// `Arc<Pool<T>>` the reference counts sit just before the pool, and every
+// `get_owned` and owned-guard drop writes them, from whichever thread; the
+// alignment keeps those writes off the line of the fields every get and
+// return reads (`locals`, `epoch`, the hooks).
+#[repr(align(128))]
 pub struct Pool<T: Send> {
     locals: ThreadLocal<LocalCache<Box<T>>>,
     /// Bumped by every `trim`; caches compare it with the epoch they saw.
@@ -203,7 +210,7 @@ impl<T: Send> Pool<T> {
             locals: ThreadLocal::new(),
             epoch: AtomicU64::new(0),
             local_capacity,
-            shared: SharedTier::new(shared_capacity),
+            shared: new_shared_tier(local_capacity, shared_capacity),
             factory,
             reset,
             accept,
@@ -253,7 +260,7 @@ impl<T: Send> Pool<T> {
     /// ```
     #[inline]
     pub fn put(&self, value: T) {
-        let local = self.locals.get();
+        let local = self.local_for_return();
         self.tally(local).bump(|c| &c.puts);
         self.recycle(local, Box::new(value));
     }
@@ -302,7 +309,9 @@ impl<T: Send> Pool<T> {
             stats.add_local(c);
         }
         drop(counters);
+        let thread_caches = stats.thread_caches;
         stats.add_local(&self.orphan);
+        stats.thread_caches = thread_caches;
         stats.finish(self.shared.len(), self.shared.trimmed())
     }
 
@@ -335,8 +344,27 @@ impl<T: Send> Pool<T> {
         }
     }
 
+    /// The calling thread's cache for a return: made now if the thread has
+    /// none yet (a thread that only returns objects, at the end of a
+    /// channel, needs one to hand them over in batches), unless the thread
+    /// is exiting (see `exit_watch`).
+    #[inline]
+    fn local_for_return(&self) -> Option<&LocalCache<Box<T>>> {
+        match self.locals.get() {
+            Some(local) => Some(local),
+            None => self.local_for_first_return(),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn local_for_first_return(&self) -> Option<&LocalCache<Box<T>>> {
+        exit_watch::may_make_cache().then(|| self.local())
+    }
+
     #[cold]
     fn new_local(&self) -> LocalCache<Box<T>> {
+        exit_watch::arm();
         let counters = Arc::new(LocalCounters::default());
         lock(&self.counters).push(Arc::clone(&counters));
         LocalCache::new(
@@ -361,9 +389,17 @@ impl<T: Send> Pool<T> {
     #[cold]
     #[inline(never)]
     fn take_slow(&self, local: &LocalCache<Box<T>>) -> Box<T> {
-        if let Some(value) = self.shared.pop() {
-            local.counters.shared_hits.bump();
-            return value;
+        if let Some(mut magazine) = self.shared.take_full() {
+            // A full magazine is never empty: hand out its top object and
+            // keep the rest in this (empty) cache, in one move.
+            if let Some(value) = magazine.pop() {
+                local.counters.refilled.add(magazine.len() as u64);
+                local.refill(&mut magazine);
+                self.shared.give_back_empty(magazine);
+                local.counters.shared_hits.bump();
+                return value;
+            }
+            self.shared.give_back_empty(magazine);
         }
         // Counted after the factory returns: a panicking factory hands
         // nothing out.
@@ -375,14 +411,14 @@ impl<T: Send> Pool<T> {
     /// Takes an object back from a guard.
     #[inline]
     pub(crate) fn give_back(&self, value: Box<T>) {
-        let local = self.locals.get();
         if std::thread::panicking() {
             // The object may be half-updated: do not reset or reuse it.
-            self.tally(local).bump(|c| &c.discarded_unwinding);
+            self.tally(self.locals.get())
+                .bump(|c| &c.discarded_unwinding);
             drop(value);
             return;
         }
-        self.recycle(local, value);
+        self.recycle(self.local_for_return(), value);
     }
 
     pub(crate) fn note_detached(&self) {
@@ -390,8 +426,8 @@ impl<T: Send> Pool<T> {
     }
 
     /// Resets, checks and stores a returned object. `local` is the calling
-    /// thread's cache, if it has one; a thread without one (it never called
-    /// `get`, or it is exiting) sends its returns to the shared queue.
+    /// thread's cache, if it has one; a thread without one (it is exiting)
+    /// sends its returns to the shared tier.
     #[inline]
     fn recycle(&self, local: Option<&LocalCache<Box<T>>>, mut value: Box<T>) {
         let tally = self.tally(local);
@@ -414,30 +450,55 @@ impl<T: Send> Pool<T> {
             drop(value);
             return;
         }
-        let value = match local {
-            Some(local) => match local.push(value) {
-                Ok(()) => {
-                    tally.bump(|c| &c.stored_local);
-                    return;
-                }
-                Err(value) => value,
-            },
-            None => value,
-        };
-        self.overflow(tally, value);
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn overflow(&self, tally: Tally<'_>, value: Box<T>) {
-        match self.shared.push(value) {
-            Ok(()) => tally.bump(|c| &c.stored_shared),
-            Err(value) => {
-                tally.bump(|c| &c.dropped_full);
-                drop(value);
+        if let Some(local) = local {
+            match local.push(value) {
+                Ok(()) => tally.bump(|c| &c.stored_local),
+                Err(value) => self.overflow(Some(local), tally, value),
             }
+        } else {
+            self.overflow(None, tally, value);
         }
     }
+
+    /// Stores a return that does not fit in the thread's cache: the top half
+    /// of the cache moves to the shared tier as one batch, making room for
+    /// it. A thread without a cache (or with `local_capacity` 0) sends the
+    /// object alone as a batch of one. When the shared tier is full, the
+    /// object is dropped.
+    #[cold]
+    #[inline(never)]
+    fn overflow(&self, local: Option<&LocalCache<Box<T>>>, tally: Tally<'_>, value: Box<T>) {
+        let Some(mut magazine) = self.shared.take_empty() else {
+            tally.bump(|c| &c.dropped_full);
+            drop(value);
+            return;
+        };
+        let mut value = Some(value);
+        if let Some(local) = local {
+            let room = magazine.capacity() - magazine.len();
+            local.drain_top_into(room, &mut magazine);
+            local.counters.flushed.add(magazine.len() as u64);
+            if let Some(v) = value.take() {
+                match local.push(v) {
+                    Ok(()) => tally.bump(|c| &c.stored_local),
+                    // Capacity 0: the object travels alone.
+                    Err(v) => value = Some(v),
+                }
+            }
+        }
+        if let Some(value) = value {
+            debug_assert!(magazine.is_empty());
+            magazine.push(value);
+            tally.bump(|c| &c.stored_shared);
+        }
+        self.shared.push_full(magazine);
+    }
+}
+
+/// The shared tier for these capacities: `shared_capacity` objects in
+/// magazines of half a thread cache (at least one object).
+fn new_shared_tier<T>(local_capacity: usize, shared_capacity: usize) -> SharedTier<T> {
+    SharedTier::new(shared_capacity, (local_capacity / 2).max(1))
 }
 
 impl<T: Default + Reset + Send + 'static> Default for Pool<T> {

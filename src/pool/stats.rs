@@ -16,11 +16,17 @@ impl Counter {
     /// Adds one. Must only be called by the thread that owns the counter.
     #[inline]
     pub(crate) fn bump(&self) {
+        self.add(1);
+    }
+
+    /// Adds `n`. Must only be called by the thread that owns the counter.
+    #[inline]
+    pub(crate) fn add(&self, n: u64) {
         // Release (a plain store on x86): pairs with `read_acquire` in
         // `PoolStats::add_local`, so a reader that sees this value also sees
         // every earlier bump of this thread's other counters.
         self.0
-            .store(self.0.load(Ordering::Relaxed) + 1, Ordering::Release);
+            .store(self.0.load(Ordering::Relaxed) + n, Ordering::Release);
     }
 
     /// Adds one from any thread (for counters with several writers).
@@ -65,6 +71,11 @@ pub(crate) struct LocalCounters {
     pub(crate) discarded_unwinding: Counter,
     pub(crate) detached: Counter,
     pub(crate) trimmed: Counter,
+    /// Objects moved from this cache to the shared tier in batches.
+    pub(crate) flushed: Counter,
+    /// Objects moved from the shared tier into this cache in batches (not
+    /// counting the one handed out by the get that took the batch).
+    pub(crate) refilled: Counter,
 }
 
 /// A snapshot of a [`Pool`](crate::Pool)'s counters, from
@@ -106,7 +117,9 @@ pub struct PoolStats {
     pub gets: u64,
     /// Gets served from the calling thread's cache.
     pub local_hits: u64,
-    /// Gets served from the shared queue.
+    /// Gets served from the shared tier. Each such get takes a whole batch
+    /// of objects into the thread's cache; the later gets that take the
+    /// batch's other objects count as `local_hits`.
     pub shared_hits: u64,
     /// Gets that called the factory (the allocations the pool did not save).
     pub misses: u64,
@@ -114,13 +127,19 @@ pub struct PoolStats {
     pub returns: u64,
     /// Of `returns`, the ones that came through [`Pool::put`](crate::Pool::put).
     pub puts: u64,
-    /// Returns stored in the returning thread's cache.
+    /// Returns stored in the returning thread's cache. When the cache is
+    /// full, half of it moves to the shared tier as one batch first, and
+    /// the return is still counted here.
     pub stored_local: u64,
-    /// Returns stored in the shared queue.
+    /// Returns stored straight in the shared tier: on a thread that cannot
+    /// have a cache (exiting), or with `local_capacity` 0.
     pub stored_shared: u64,
     /// Returns refused by the `accept` hook (and dropped).
     pub rejected: u64,
-    /// Returns dropped because the thread's cache and the shared queue were full.
+    /// Returns dropped because the thread's cache and the shared tier were
+    /// full. Nonzero in a pipeline means more objects are in flight between
+    /// threads than the pool keeps: raise `shared_capacity` to the number
+    /// in flight (see [`PoolBuilder::shared_capacity`](crate::PoolBuilder::shared_capacity)).
     pub dropped_full: u64,
     /// Returns dropped because the reset or accept hook panicked.
     pub hook_panics: u64,
@@ -135,20 +154,48 @@ pub struct PoolStats {
     pub retained: u64,
     /// Guards alive now.
     pub outstanding: u64,
+    /// Thread caches the pool has made: one per thread that used it, where
+    /// a thread that starts after another exited inherits the exited
+    /// thread's cache (see the [module docs](crate::pool#thread-exit)). The pool
+    /// retains at most `thread_caches × local_capacity + shared_capacity`
+    /// objects.
+    pub thread_caches: u64,
 }
 
 impl PoolStats {
+    /// The share of gets served without calling the factory (from a thread
+    /// cache or the shared tier), from 0.0 to 1.0; `None` before the first
+    /// get.
+    ///
+    /// ```
+    /// use poolkit::Pool;
+    ///
+    /// let pool = Pool::new(String::new);
+    /// assert_eq!(pool.stats().hit_ratio(), None);
+    /// drop(pool.get()); // the factory runs
+    /// drop(pool.get()); // reused
+    /// assert_eq!(pool.stats().hit_ratio(), Some(0.5));
+    /// ```
+    #[must_use]
+    pub fn hit_ratio(&self) -> Option<f64> {
+        (self.gets > 0).then(|| (self.gets - self.misses) as f64 / self.gets as f64)
+    }
+
     /// Adds one thread's counters into the snapshot.
     pub(crate) fn add_local(&mut self, c: &LocalCounters) {
-        // What this thread's cache holds is stored minus taken minus
-        // trimmed. `stored_local` is read first, with Acquire: the hits and
-        // trims read after it include every one that happened before that
-        // store, so the difference is at most what the cache held at that
-        // moment (never above `local_capacity`), and at least 0.
+        self.thread_caches += 1;
+        // What this thread's cache holds is what came in (stored, refilled)
+        // minus what went out (taken, trimmed, flushed). The ins are read
+        // first, with Acquire: the outs read after them include every one
+        // that happened before those stores, so the difference is at most
+        // what the cache held at the moment of the last in read (never above
+        // `local_capacity`), and at least 0.
         let stored_local = c.stored_local.read_acquire();
+        let refilled = c.refilled.read_acquire();
         let local_hits = c.local_hits.read();
         let trimmed = c.trimmed.read();
-        self.retained += stored_local.saturating_sub(local_hits + trimmed);
+        let flushed = c.flushed.read();
+        self.retained += (stored_local + refilled).saturating_sub(local_hits + trimmed + flushed);
         self.stored_local += stored_local;
         self.local_hits += local_hits;
         self.trimmed += trimmed;

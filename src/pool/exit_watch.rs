@@ -1,0 +1,65 @@
+//! Knowing, on a return, whether this thread may still be given a cache.
+//!
+//! A thread that only returns objects (a consumer) gets a cache on its first
+//! return, so that its returns reach the shared tier in batches. Making a
+//! cache asks the `thread_local` crate for the thread's id, and that panics
+//! (inside a thread-local destructor: an abort) once the crate has released
+//! the id at thread exit. This module tells the two situations apart.
+//!
+//! [`arm`] runs whenever the pool makes a cache, which is after the
+//! `thread_local` crate registered its own thread-exit destructor on this
+//! thread. It registers [`WATCH`], whose destructor therefore runs *before*
+//! the crate's (thread-local destructors run in the reverse order of their
+//! registration) and records that the thread is exiting. From then on
+//! [`may_make_cache`] says no, and returns from this thread go straight to
+//! the shared tier, as before this module existed.
+//!
+//! A thread that never made a poolkit cache has nothing armed: its first
+//! return makes one. That is wrong only in a thread-local destructor that
+//! runs after the `thread_local` crate released an id this thread got
+//! through another library, on a thread that never used poolkit before.
+
+use std::cell::Cell;
+
+/// Where this thread stands.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// No poolkit cache was made on this thread yet.
+    Unarmed,
+    /// [`WATCH`] is registered and not yet destroyed.
+    Armed,
+    /// [`WATCH`]'s destructor ran: the thread is exiting.
+    Exiting,
+}
+
+thread_local! {
+    /// No destructor, so readable at any point of the thread's life.
+    static STATE: Cell<State> = const { Cell::new(State::Unarmed) };
+    /// Registered by [`arm`]; its destructor marks the thread as exiting.
+    static WATCH: Watch = const { Watch };
+}
+
+struct Watch;
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        STATE.with(|state| state.set(State::Exiting));
+    }
+}
+
+/// Called when the pool makes a cache on this thread (the `thread_local`
+/// crate holds an id for it then).
+#[cold]
+pub(crate) fn arm() {
+    STATE.with(|state| {
+        if state.get() == State::Unarmed && WATCH.try_with(|_| ()).is_ok() {
+            state.set(State::Armed);
+        }
+    });
+}
+
+/// Whether a return on this thread may make a cache for it.
+#[inline]
+pub(crate) fn may_make_cache() -> bool {
+    STATE.with(|state| state.get() != State::Exiting)
+}
