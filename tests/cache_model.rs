@@ -1,22 +1,54 @@
-//! Model-based test: random operation sequences against a reference model, with a
-//! `ManualClock`. Checked after every operation:
+//! Model-based test: random operation sequences against a reference model, with a clock
+//! moved by hand, forwards and backwards. Both flavours run through the same storage core
+//! and are held to the same model. Checked after every operation:
 //! * a returned value is the model's live value (never expired, removed or replaced);
 //! * every entry that leaves reaches the listener exactly once, with the right cause;
 //! * `len` and weight equal the model's resident entries and never exceed their bounds;
 //! * after `purge_expired` nothing expired is resident;
-//! * the stats add up to what the model counted.
+//! * the stats add up to what the model counted;
+//! * a refused insert removes nothing but the key's previous entry (no sweep, no eviction);
+//! * time never goes back for the cache: once it has read a time, an earlier clock reading
+//!   is treated as that time (entries never un-expire).
 //!
 //! The model does not predict *which* entry S3-FIFO evicts for capacity: it accepts any
 //! resident entry reported with cause `Capacity` and checks everything else exactly.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use poolkit::cache::{
-    CacheStats, EvictionCause, ManualClock, RefusalReason, ShardedTtlCache, TtlCache,
+    CacheStats, Clock, DefaultHashBuilder, EvictionCause, RefusalReason, ShardedTtlCache, TtlCache,
 };
 use proptest::prelude::*;
+
+/// A clock set by the test, which may step back, and which counts its reads (so the model
+/// knows which times the cache has seen).
+#[derive(Clone, Default)]
+struct ModelClock {
+    nanos: Arc<AtomicU64>,
+    reads: Arc<AtomicUsize>,
+}
+
+impl ModelClock {
+    fn get(&self) -> u64 {
+        self.nanos.load(Ordering::SeqCst)
+    }
+    fn set(&self, nanos: u64) {
+        self.nanos.store(nanos, Ordering::SeqCst);
+    }
+    fn take_reads(&self) -> usize {
+        self.reads.swap(0, Ordering::SeqCst)
+    }
+}
+
+impl Clock for ModelClock {
+    fn now_nanos(&self) -> u64 {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.nanos.load(Ordering::SeqCst)
+    }
+}
 
 type Events = Arc<Mutex<Vec<(u8, u32, EvictionCause)>>>;
 
@@ -29,6 +61,7 @@ enum Op {
     Contains(u8),
     Remove(u8),
     Advance(u64),
+    StepBack(u64),
     Purge,
     Clear,
 }
@@ -42,6 +75,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..24u8).prop_map(Op::Contains),
         2 => (0..24u8).prop_map(Op::Remove),
         3 => (0..30u64).prop_map(Op::Advance),
+        1 => (0..30u64).prop_map(Op::StepBack),
         1 => Just(Op::Purge),
         1 => Just(Op::Clear),
     ]
@@ -90,7 +124,11 @@ struct ModelEntry {
 
 struct Model {
     cfg: Config,
+    /// The time of the current operation as the cache sees it: the clock, or the latest
+    /// time the cache has read if that is later.
     now: u64,
+    /// The latest time the cache has read.
+    floor: u64,
     entries: HashMap<u8, ModelEntry>,
     stats: CacheStats,
 }
@@ -142,6 +180,7 @@ impl Model {
                     assert!(!expired, "{k} reported {cause:?} but it had expired");
                     assert!(allowed(k, cause), "unexpected {cause:?} of {k}");
                 }
+                other => panic!("unknown cause {other:?}"),
             }
             self.stats.record(cause);
         }
@@ -159,6 +198,7 @@ impl StatsExt for CacheStats {
             EvictionCause::Capacity => self.evicted_capacity += 1,
             EvictionCause::Replaced => self.evicted_replaced += 1,
             EvictionCause::Removed => self.evicted_removed += 1,
+            other => panic!("unknown cause {other:?}"),
         }
     }
 }
@@ -170,7 +210,7 @@ trait Subject {
     fn get(&mut self, k: u8) -> Option<u32>;
     fn get_or_insert(&mut self, k: u8, v: u32) -> Result<u32, RefusalReason>;
     fn contains(&self, k: u8) -> bool;
-    fn remove(&mut self, k: u8) -> bool;
+    fn remove(&mut self, k: u8) -> Option<u32>;
     fn purge(&mut self) -> usize;
     fn clear(&mut self);
     fn len(&self) -> usize;
@@ -179,7 +219,7 @@ trait Subject {
     fn live(&self) -> Vec<(u8, u32)>;
 }
 
-impl Subject for TtlCache<u8, u32, poolkit::cache::DefaultHashBuilder, ManualClock> {
+impl Subject for TtlCache<u8, u32, DefaultHashBuilder, ModelClock> {
     fn insert(&mut self, k: u8, v: u32) -> Result<(), RefusalReason> {
         TtlCache::insert(self, k, v).map_err(|r| r.reason)
     }
@@ -190,14 +230,14 @@ impl Subject for TtlCache<u8, u32, poolkit::cache::DefaultHashBuilder, ManualClo
         TtlCache::get(self, &k).copied()
     }
     fn get_or_insert(&mut self, k: u8, v: u32) -> Result<u32, RefusalReason> {
-        self.get_or_insert_with(k, || v)
+        self.get_or_insert_with(&k, || v)
             .copied()
             .map_err(|r| r.reason)
     }
     fn contains(&self, k: u8) -> bool {
         self.contains_key(&k)
     }
-    fn remove(&mut self, k: u8) -> bool {
+    fn remove(&mut self, k: u8) -> Option<u32> {
         TtlCache::remove(self, &k)
     }
     fn purge(&mut self) -> usize {
@@ -220,7 +260,7 @@ impl Subject for TtlCache<u8, u32, poolkit::cache::DefaultHashBuilder, ManualClo
     }
 }
 
-impl Subject for ShardedTtlCache<u8, u32, poolkit::cache::DefaultHashBuilder, ManualClock> {
+impl Subject for ShardedTtlCache<u8, u32, DefaultHashBuilder, ModelClock> {
     fn insert(&mut self, k: u8, v: u32) -> Result<(), RefusalReason> {
         ShardedTtlCache::insert(self, k, v).map_err(|r| r.reason)
     }
@@ -231,12 +271,12 @@ impl Subject for ShardedTtlCache<u8, u32, poolkit::cache::DefaultHashBuilder, Ma
         ShardedTtlCache::get(self, &k)
     }
     fn get_or_insert(&mut self, k: u8, v: u32) -> Result<u32, RefusalReason> {
-        self.get_or_insert_with(k, || v).map_err(|r| r.reason)
+        self.get_or_insert_with(&k, || v).map_err(|r| r.reason)
     }
     fn contains(&self, k: u8) -> bool {
         self.contains_key(&k)
     }
-    fn remove(&mut self, k: u8) -> bool {
+    fn remove(&mut self, k: u8) -> Option<u32> {
         ShardedTtlCache::remove(self, &k)
     }
     fn purge(&mut self) -> usize {
@@ -261,9 +301,9 @@ impl Subject for ShardedTtlCache<u8, u32, poolkit::cache::DefaultHashBuilder, Ma
 
 fn build_unsync(
     cfg: Config,
-    clock: &ManualClock,
+    clock: &ModelClock,
     events: &Events,
-) -> TtlCache<u8, u32, poolkit::cache::DefaultHashBuilder, ManualClock> {
+) -> TtlCache<u8, u32, DefaultHashBuilder, ModelClock> {
     let log = events.clone();
     let mut b = TtlCache::builder(cfg.capacity)
         .clock(clock.clone())
@@ -282,9 +322,9 @@ fn build_unsync(
 
 fn build_sharded(
     cfg: Config,
-    clock: &ManualClock,
+    clock: &ModelClock,
     events: &Events,
-) -> ShardedTtlCache<u8, u32, poolkit::cache::DefaultHashBuilder, ManualClock> {
+) -> ShardedTtlCache<u8, u32, DefaultHashBuilder, ModelClock> {
     let log = events.clone();
     let mut b = ShardedTtlCache::builder(cfg.capacity)
         .shards(cfg.shards)
@@ -308,18 +348,25 @@ fn run(
     cfg: Config,
     ops: &[Op],
     cache: &mut dyn Subject,
-    clock: &ManualClock,
+    clock: &ModelClock,
     events: &Events,
     weight_budget: Option<u64>,
 ) {
     let mut m = Model {
         cfg,
         now: 0,
+        floor: 0,
         entries: HashMap::new(),
         stats: CacheStats::default(),
     };
     let take = |events: &Events| std::mem::take(&mut *events.lock().unwrap());
+    clock.take_reads();
     for op in ops {
+        // The cache read the clock during the previous operation: it has seen that time.
+        if clock.take_reads() > 0 {
+            m.floor = m.now;
+        }
+        m.now = m.floor.max(clock.get());
         match *op {
             Op::Insert(k, v) | Op::InsertTtl(k, v, _) | Op::GetOrInsert(k, v) => {
                 let ttl_ms = match *op {
@@ -347,7 +394,9 @@ fn run(
                     }
                     m.stats.misses += 1;
                 }
-                m.apply_events(take(events), &|key, cause| {
+                let evs = take(events);
+                let others: Vec<_> = evs.iter().filter(|e| e.0 != k).copied().collect();
+                m.apply_events(evs, &|key, cause| {
                     key == k && cause == EvictionCause::Replaced
                 });
                 let too_heavy = weight_budget.is_some_and(|b| weigh(v) > b);
@@ -362,6 +411,10 @@ fn run(
                     Ok(v)
                 };
                 assert_eq!(result, expected, "{op:?}");
+                if result.is_err() {
+                    // Refusal comes before the sweep and before any eviction.
+                    assert!(others.is_empty(), "a refused insert removed {others:?}");
+                }
                 assert!(
                     !m.entries.contains_key(&k),
                     "the old entry of {k} must be gone"
@@ -400,17 +453,18 @@ fn run(
                 assert!(take(events).is_empty());
             }
             Op::Remove(k) => {
-                let expected = m.live(k).is_some();
-                assert_eq!(cache.remove(k), expected);
-                m.apply_events(take(events), &|key, cause| {
-                    key == k && cause == EvictionCause::Removed
-                });
+                let expected = m.live(k);
+                assert_eq!(cache.remove(k), expected, "remove({k}) at {}", m.now);
+                if expected.is_some() {
+                    // Handed back to the caller, not to the listener.
+                    m.entries.remove(&k);
+                    m.stats.evicted_removed += 1;
+                }
+                m.apply_events(take(events), &|_, _| false);
                 assert!(!m.entries.contains_key(&k));
             }
-            Op::Advance(ms) => {
-                clock.advance(Duration::from_millis(ms));
-                m.now += ms * MS;
-            }
+            Op::Advance(ms) => clock.set(clock.get() + ms * MS),
+            Op::StepBack(ms) => clock.set(clock.get().saturating_sub(ms * MS)),
             Op::Purge => {
                 let n = cache.purge();
                 let evs = take(events);
@@ -442,6 +496,10 @@ fn run(
         }
         assert_eq!(cache.stats(), m.stats, "stats after {op:?}");
     }
+    if clock.take_reads() > 0 {
+        m.floor = m.now;
+    }
+    m.now = m.floor.max(clock.get());
     let mut live = cache.live();
     live.sort();
     let mut expected: Vec<(u8, u32)> = m
@@ -461,7 +519,7 @@ proptest! {
 
     #[test]
     fn single_thread_cache_matches_the_model(cfg in config(), ops in prop::collection::vec(op(), 1..200)) {
-        let clock = ManualClock::new();
+        let clock = ModelClock::default();
         let events = Events::default();
         let mut cache = build_unsync(cfg, &clock, &events);
         run(cfg, &ops, &mut cache, &clock, &events, cfg.max_weight);
@@ -469,7 +527,7 @@ proptest! {
 
     #[test]
     fn sharded_cache_matches_the_model(cfg in config(), ops in prop::collection::vec(op(), 1..200)) {
-        let clock = ManualClock::new();
+        let clock = ModelClock::default();
         let events = Events::default();
         let mut cache = build_sharded(cfg, &clock, &events);
         // Each shard gets an even share of the budget: the largest entry one key's shard

@@ -3,10 +3,12 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Barrier, Mutex, OnceLock};
+use std::sync::{Arc, Barrier, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
-use poolkit::cache::{EvictionCause, ManualClock, ShardedTtlCache};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use poolkit::cache::{EvictionCause, ManualClock, ShardedTtlCache, TtlCache};
 
 #[test]
 fn is_send_and_sync() {
@@ -17,7 +19,7 @@ fn is_send_and_sync() {
 }
 
 #[test]
-fn threads_hammering_keep_the_bounds_and_every_removal_reaches_the_listener() {
+fn threads_hammering_keep_the_bounds_and_every_removal_reaches_the_listener_or_the_caller() {
     let removed = Arc::new(AtomicUsize::new(0));
     let count = removed.clone();
     let clock = ManualClock::new();
@@ -30,18 +32,20 @@ fn threads_hammering_keep_the_bounds_and_every_removal_reaches_the_listener() {
         })
         .build()
         .unwrap();
+    let returned = AtomicUsize::new(0);
     std::thread::scope(|s| {
         for t in 0..4u64 {
             let cache = &cache;
             let clock = &clock;
+            let count_removed = &returned;
             s.spawn(move || {
                 for i in 0..20_000u64 {
                     let k = (i * 31 + t * 7) % 2_000;
                     if cache.get(&k).is_none() {
                         cache.insert(k, i).unwrap();
                     }
-                    if i % 97 == 0 {
-                        cache.remove(&(k + 1));
+                    if i % 97 == 0 && cache.remove(&(k + 1)).is_some() {
+                        count_removed.fetch_add(1, Ordering::Relaxed);
                     }
                     if i % 50 == 0 {
                         clock.advance(Duration::from_micros(100));
@@ -54,8 +58,10 @@ fn threads_hammering_keep_the_bounds_and_every_removal_reaches_the_listener() {
     let s = cache.stats();
     assert_eq!(s.hits + s.misses, 80_000);
     assert_eq!(s.inserts + s.updates - s.evictions(), cache.len() as u64);
-    assert_eq!(s.evictions(), removed.load(Ordering::Relaxed) as u64);
+    let handed_out = removed.load(Ordering::Relaxed) + returned.load(Ordering::Relaxed);
+    assert_eq!(s.evictions(), handed_out as u64);
     assert!(s.evicted_expired > 0 && s.evicted_capacity > 0);
+    assert!(s.evicted_removed > 0);
 }
 
 #[test]
@@ -69,7 +75,7 @@ fn concurrent_misses_of_one_key_run_the_loader_once() {
                 s.spawn(|| {
                     barrier.wait();
                     let v = cache
-                        .get_or_insert_with(42u32, || {
+                        .get_or_insert_with(&42u32, || {
                             calls.fetch_add(1, Ordering::SeqCst);
                             // Give the other threads time to miss while this one loads.
                             for _ in 0..1_000 {
@@ -98,7 +104,7 @@ fn other_keys_proceed_while_a_loader_runs_even_in_the_same_shard() {
         let cache = &cache;
         let slow = s.spawn(move || {
             cache
-                .get_or_insert_with(1u8, || {
+                .get_or_insert_with(&1u8, || {
                     started_tx.send(()).unwrap();
                     release_rx.recv().unwrap();
                     10u8
@@ -107,7 +113,7 @@ fn other_keys_proceed_while_a_loader_runs_even_in_the_same_shard() {
         });
         started_rx.recv().unwrap();
         // The loader of key 1 is blocked: key 2 in the same shard must not wait for it.
-        assert_eq!(cache.get_or_insert_with(2, || 20).unwrap(), 20);
+        assert_eq!(cache.get_or_insert_with(&2, || 20).unwrap(), 20);
         cache.insert(3, 30).unwrap();
         assert_eq!(cache.get(&3), Some(30));
         release_tx.send(()).unwrap();
@@ -120,10 +126,10 @@ fn other_keys_proceed_while_a_loader_runs_even_in_the_same_shard() {
 fn a_panicking_loader_lets_the_next_caller_load() {
     let cache = ShardedTtlCache::new(16);
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        cache.get_or_insert_with(1u8, || -> u8 { panic!("loader failed") })
+        cache.get_or_insert_with(&1u8, || -> u8 { panic!("loader failed") })
     }));
     assert!(r.is_err());
-    assert_eq!(cache.get_or_insert_with(1, || 5).unwrap(), 5);
+    assert_eq!(cache.get_or_insert_with(&1, || 5).unwrap(), 5);
 }
 
 #[test]
@@ -136,7 +142,7 @@ fn waiters_take_over_when_the_loader_panics() {
         let (cache, calls) = (&cache, &calls);
         let failing = s.spawn(move || {
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                cache.get_or_insert_with(7u8, || -> u8 {
+                cache.get_or_insert_with(&7u8, || -> u8 {
                     calls.fetch_add(1, Ordering::SeqCst);
                     started_tx.send(()).unwrap();
                     release_rx.recv().unwrap();
@@ -148,7 +154,7 @@ fn waiters_take_over_when_the_loader_panics() {
         started_rx.recv().unwrap();
         let waiter = s.spawn(move || {
             cache
-                .get_or_insert_with(7, || {
+                .get_or_insert_with(&7, || {
                     calls.fetch_add(1, Ordering::SeqCst);
                     70
                 })
@@ -163,14 +169,16 @@ fn waiters_take_over_when_the_loader_panics() {
 
 #[test]
 fn the_listener_runs_outside_the_shard_lock() {
-    // The listener reads the cache: with the shard lock held this would deadlock.
-    let slot: Arc<OnceLock<Arc<ShardedTtlCache<u8, u8>>>> = Arc::new(OnceLock::new());
+    // The listener reads the cache: with the shard lock held this would deadlock. It
+    // holds the cache weakly: a strong reference would be a cycle (cache -> listener ->
+    // cache) and leak both.
+    let slot: Arc<OnceLock<Weak<ShardedTtlCache<u8, u8>>>> = Arc::new(OnceLock::new());
     let seen = Arc::new(Mutex::new(Vec::new()));
     let (s2, seen2) = (slot.clone(), seen.clone());
     let cache = Arc::new(
         ShardedTtlCache::builder(1)
             .eviction_listener(move |k: u8, _v: u8, cause| {
-                let cache = s2.get().unwrap();
+                let cache = s2.get().unwrap().upgrade().unwrap();
                 let len = cache.len();
                 let reinserted = cache.get(&k).is_some();
                 seen2.lock().unwrap().push((k, cause, len, reinserted));
@@ -178,10 +186,10 @@ fn the_listener_runs_outside_the_shard_lock() {
             .build()
             .unwrap(),
     );
-    slot.set(cache.clone()).ok().unwrap();
+    slot.set(Arc::downgrade(&cache)).ok().unwrap();
     cache.insert(1, 1).unwrap();
     cache.insert(2, 2).unwrap();
-    cache.remove(&2);
+    cache.clear();
     assert_eq!(
         *seen.lock().unwrap(),
         [
@@ -237,18 +245,25 @@ fn expired_entries_are_never_returned_across_threads() {
             done.store(true, Ordering::Release);
         });
         s.spawn(move || {
-            let mut returned = 0u64;
+            // At least 20,000 reads, some after the writer has finished (its last entries
+            // are still live then), so the assertion below is exercised whatever the timing.
+            let (mut returned, mut absent) = (0u64, 0u64);
             let mut i = 0u64;
-            while !done.load(Ordering::Acquire) {
+            while !done.load(Ordering::Acquire) || i < 20_000 {
                 let before = clock.now_nanos();
-                if let Some(deadline) = cache.get(&(i % 300)) {
-                    assert!(deadline > before, "expired value returned");
-                    returned += 1;
+                match cache.get(&(i % 300)) {
+                    Some(deadline) => {
+                        assert!(deadline > before, "expired value returned");
+                        returned += 1;
+                    }
+                    None => absent += 1,
                 }
                 i += 1;
             }
-            // Not asserted (timing dependent): how many live values the reader saw.
-            let _ = returned;
+            assert!(
+                returned > 0 && absent > 0,
+                "{returned} live, {absent} absent"
+            );
         });
     });
 }
@@ -268,18 +283,24 @@ fn mixed_concurrent_operations_keep_weight_count_and_listener_consistent() {
         })
         .build()
         .unwrap();
+    let returned = AtomicUsize::new(0);
     std::thread::scope(|s| {
         for t in 0..4u64 {
             let (cache, clock) = (&cache, &clock);
+            let count_removed = &returned;
             s.spawn(move || {
                 for i in 0..5_000u64 {
                     let k = (i * 13 + t * 101) % 700;
                     match i % 11 {
-                        0 => drop(cache.remove(&k)),
+                        0 => {
+                            if cache.remove(&k).is_some() {
+                                count_removed.fetch_add(1, Ordering::Relaxed);
+                            }
+                        }
                         1 => drop(cache.insert_with_ttl(k, i, Duration::from_micros(i % 900 + 1))),
                         2 if t == 0 && i % 1_000 == 2 => drop(cache.purge_expired()),
                         3 if t == 1 && i % 2_500 == 3 => cache.clear(),
-                        4 | 5 => drop(cache.get_or_insert_with(k, || i)),
+                        4 | 5 => drop(cache.get_or_insert_with(&k, || i)),
                         _ => {
                             if cache.get(&k).is_none() {
                                 cache.insert(k, i).unwrap();
@@ -297,7 +318,8 @@ fn mixed_concurrent_operations_keep_weight_count_and_listener_consistent() {
     });
     let s = cache.stats();
     assert_eq!(s.inserts + s.updates - s.evictions(), cache.len() as u64);
-    assert_eq!(s.evictions(), removed.load(Ordering::Relaxed) as u64);
+    let handed_out = removed.load(Ordering::Relaxed) + returned.load(Ordering::Relaxed);
+    assert_eq!(s.evictions(), handed_out as u64);
     let live_weight: u64 = cache.iter().map(|(_, v)| v % 20 + 1).sum();
     assert!(
         live_weight <= cache.weight(),
@@ -310,4 +332,57 @@ fn mixed_concurrent_operations_keep_weight_count_and_listener_consistent() {
         cache.weight(),
         "after a purge, resident = live"
     );
+}
+
+#[test]
+fn sharded_replacement_needing_many_evictions_counts_an_update() {
+    let weigh = |_: &u32, v: &u64| *v;
+    let sharded = ShardedTtlCache::builder(1000)
+        .shards(1)
+        .max_weight(100, weigh)
+        .build()
+        .unwrap();
+    let mut single = TtlCache::builder(1000)
+        .max_weight(100, weigh)
+        .build()
+        .unwrap();
+    for k in 0..100 {
+        sharded.insert(k, 1).unwrap();
+        single.insert(k, 1).unwrap();
+    }
+    // Replacing key 0 with weight 100 evicts 99 entries: more than one critical section's
+    // buffer holds, so the sharded insert retries; it is still one update.
+    sharded.insert(0, 100).unwrap();
+    single.insert(0, 100).unwrap();
+    let (s, u) = (sharded.stats(), single.stats());
+    assert_eq!((u.inserts, u.updates), (100, 1));
+    assert_eq!((s.inserts, s.updates), (100, 1));
+    assert_eq!(sharded.get(&0), Some(100));
+}
+
+#[test]
+fn sharded_panicking_listener_loses_only_the_entry_it_was_given() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c2 = Arc::clone(&calls);
+    let cache = ShardedTtlCache::builder(64)
+        .shards(1)
+        .eviction_listener(move |_k: u32, _v: u32, _cause| {
+            if c2.fetch_add(1, Ordering::SeqCst) == 0 {
+                panic!("listener failed");
+            }
+        })
+        .build()
+        .unwrap();
+    for k in 0..10 {
+        cache.insert(k, k).unwrap();
+    }
+    assert!(catch_unwind(AssertUnwindSafe(|| cache.clear())).is_err());
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        10,
+        "every removal reached the listener"
+    );
+    assert_eq!(cache.len(), 0);
+    cache.insert(1, 1).unwrap(); // still usable
+    assert_eq!(cache.get(&1), Some(1));
 }

@@ -48,8 +48,12 @@ fn the_single_thread_cache_can_move_between_threads() {
     })
     .join()
     .unwrap();
-    assert!(cache.remove(&1) && cache.remove(&2));
-    assert_eq!(log.lock().unwrap().len(), 2);
+    assert_eq!((cache.remove(&1), cache.remove(&2)), (Some(1), Some(2)));
+    assert_eq!(
+        log.lock().unwrap().len(),
+        0,
+        "removed values are handed back instead"
+    );
 }
 
 #[test]
@@ -248,6 +252,7 @@ fn weight_never_exceeds_the_budget() {
 #[test]
 fn len_never_exceeds_capacity_and_stats_add_up() {
     let (mut cache, clock, log) = cache_with_log(64, Some(Duration::from_millis(5)));
+    let mut returned = 0u64;
     for i in 0..10_000u64 {
         let k = i * 7 % 300;
         if cache.get(&k).is_none() {
@@ -259,8 +264,8 @@ fn len_never_exceeds_capacity_and_stats_add_up() {
                     .unwrap();
             }
         }
-        if i % 17 == 0 {
-            cache.remove(&(k / 2));
+        if i % 17 == 0 && cache.remove(&(k / 2)).is_some() {
+            returned += 1;
         }
         clock.advance(Duration::from_micros(50));
         assert!(cache.len() <= 64);
@@ -268,12 +273,12 @@ fn len_never_exceeds_capacity_and_stats_add_up() {
     let s = cache.stats();
     assert_eq!(s.hits + s.misses, 10_000);
     assert_eq!(s.inserts + s.updates - s.evictions(), cache.len() as u64);
-    assert_eq!(s.evictions(), log.lock().unwrap().len() as u64);
-    for cause in [
-        EvictionCause::Expired,
-        EvictionCause::Capacity,
-        EvictionCause::Removed,
-    ] {
+    assert_eq!(s.evictions(), log.lock().unwrap().len() as u64 + returned);
+    assert_eq!(
+        s.evicted_removed, returned,
+        "removed values go to the caller"
+    );
+    for cause in [EvictionCause::Expired, EvictionCause::Capacity] {
         assert!(causes(&log, cause) > 0, "{cause:?} exercised");
     }
 }
@@ -285,7 +290,7 @@ fn get_or_insert_with_runs_the_loader_only_on_a_miss() {
     for _ in 0..3 {
         assert_eq!(
             *cache
-                .get_or_insert_with(1, || {
+                .get_or_insert_with(&1, || {
                     calls += 1;
                     7
                 })
@@ -296,7 +301,7 @@ fn get_or_insert_with_runs_the_loader_only_on_a_miss() {
     clock.advance(Duration::from_secs(1));
     assert_eq!(
         *cache
-            .get_or_insert_with(1, || {
+            .get_or_insert_with(&1, || {
                 calls += 1;
                 8
             })

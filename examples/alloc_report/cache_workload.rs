@@ -90,7 +90,7 @@ pub fn leaking_cache(quick: bool) -> crate::Workload {
                 // One request per millisecond of simulated time.
                 clock.advance(Duration::from_millis(1));
                 let body = cache
-                    .get_or_insert_with(key, || {
+                    .get_or_insert_with(&key, || {
                         let mut buf = pool.get_owned();
                         render(key, &mut buf);
                         buf

@@ -168,15 +168,62 @@ pub(crate) fn duration_nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
-/// Reads a clock at most once, on first use.
+/// The latest time a single-thread cache has seen: time never goes back for it.
+#[derive(Debug, Default)]
+pub(crate) struct TimeFloor(std::cell::Cell<u64>);
+
+impl TimeFloor {
+    /// `t`, or the latest time seen if that is later.
+    #[inline]
+    pub(crate) fn raise(&self, t: u64) -> u64 {
+        let latest = self.0.get();
+        if t > latest {
+            self.0.set(t);
+            t
+        } else {
+            latest
+        }
+    }
+}
+
+/// The latest time a concurrent cache has seen, shared by its shards.
+#[derive(Debug)]
+pub(crate) struct SharedTimeFloor(crate::sync::AtomicU64);
+
+impl SharedTimeFloor {
+    pub(crate) fn new() -> Self {
+        SharedTimeFloor(crate::sync::AtomicU64::new(0))
+    }
+
+    /// `t`, or the latest time any thread has seen if that is later. Writes only when time
+    /// moves forward (once per tick of a coarse clock).
+    #[inline]
+    pub(crate) fn raise(&self, t: u64) -> u64 {
+        use crate::sync::Ordering::Relaxed;
+        // Relaxed: the value is a time stamp; no other data is published with it.
+        let latest = self.0.load(Relaxed);
+        if t > latest {
+            self.0.fetch_max(t, Relaxed).max(t)
+        } else {
+            latest
+        }
+    }
+}
+
+/// Reads a clock at most once per operation, on first use, through the cache's floor.
 pub(crate) struct LazyNow<'a, C: ?Sized> {
     clock: &'a C,
+    floor: &'a TimeFloor,
     now: Option<u64>,
 }
 
 impl<'a, C: Clock + ?Sized> LazyNow<'a, C> {
-    pub(crate) fn new(clock: &'a C) -> Self {
-        Self { clock, now: None }
+    pub(crate) fn new(clock: &'a C, floor: &'a TimeFloor) -> Self {
+        Self {
+            clock,
+            floor,
+            now: None,
+        }
     }
 
     #[inline]
@@ -184,7 +231,7 @@ impl<'a, C: Clock + ?Sized> LazyNow<'a, C> {
         match self.now {
             Some(t) => t,
             None => {
-                let t = self.clock.now_nanos();
+                let t = self.floor.raise(self.clock.now_nanos());
                 self.now = Some(t);
                 t
             }
@@ -207,7 +254,8 @@ mod tests {
     #[test]
     fn lazy_now_reads_once() {
         let c = ManualClock::new();
-        let mut now = LazyNow::new(&c);
+        let floor = TimeFloor::default();
+        let mut now = LazyNow::new(&c, &floor);
         c.advance(Duration::from_nanos(3));
         assert_eq!(now.get(), 3);
         c.advance(Duration::from_nanos(3));

@@ -4,7 +4,8 @@
 use std::fmt;
 
 /// Why an entry left the cache. Every entry that leaves reaches the eviction listener
-/// exactly once, with one of these causes.
+/// exactly once, with one of these causes, except a live value taken out by `remove`,
+/// which is handed to the caller instead.
 ///
 /// # Examples
 ///
@@ -21,13 +22,14 @@ use std::fmt;
 /// cache.insert(1, 10).unwrap();
 /// cache.insert(1, 11).unwrap(); // replaces 10
 /// cache.insert(2, 20).unwrap(); // evicts key 1 for capacity
-/// cache.remove(&2);
+/// cache.clear();
 /// assert_eq!(
 ///     *seen.lock().unwrap(),
 ///     [(1, 10, EvictionCause::Replaced), (1, 11, EvictionCause::Capacity), (2, 20, EvictionCause::Removed)]
 /// );
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EvictionCause {
     /// Its time to live or time to idle passed.
     Expired,
@@ -35,7 +37,8 @@ pub enum EvictionCause {
     Capacity,
     /// An insert of the same key replaced it.
     Replaced,
-    /// `remove` or `clear` took it out.
+    /// `clear` took it out (`remove` counts in the same statistic, but hands the value
+    /// to its caller, not to the listener).
     Removed,
 }
 
@@ -55,6 +58,7 @@ pub enum EvictionCause {
 /// assert!(cache.is_empty());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RefusalReason {
     /// The weigher gave the entry more weight than the whole weight budget (of its shard,
     /// for the concurrent cache): storing it would mean evicting everything, itself included.
@@ -87,6 +91,7 @@ pub enum RefusalReason {
 /// assert!(cache.is_empty());
 /// ```
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Refused<K, V> {
     /// The key that was not inserted.
     pub key: K,

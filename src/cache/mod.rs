@@ -105,27 +105,22 @@
 //! assert_eq!(cache.stats().evicted_capacity, 1);
 //! ```
 
-mod builder;
 mod clock;
-mod eviction;
+mod core;
 mod listener;
-mod shard;
 mod sharded;
-mod slab;
 mod stats;
-mod store;
-mod timer_wheel;
 mod unsync;
 
 #[cfg(all(test, loom))]
 mod loom_models;
 
-pub use builder::{CacheBuilder, CacheConfigError, ShardedCacheBuilder};
+pub use self::core::CacheConfigError;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use listener::{recycle_into, EvictionCause, RefusalReason, Refused};
-pub use sharded::ShardedTtlCache;
+pub use sharded::{ShardedCacheBuilder, ShardedTtlCache};
 pub use stats::CacheStats;
-pub use unsync::TtlCache;
+pub use unsync::{CacheBuilder, TtlCache};
 
 /// The default hash builder: foldhash's fast, randomly seeded hasher (several times faster
 /// than std's SipHash on small keys). Not DoS resistant: pass

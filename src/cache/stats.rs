@@ -26,6 +26,7 @@ use std::ops::AddAssign;
 /// assert_eq!(stats.inserts + stats.updates - stats.evictions(), cache.len() as u64);
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CacheStats {
     /// Lookups that found a live entry.
     pub hits: u64,
@@ -41,7 +42,7 @@ pub struct CacheStats {
     pub evicted_capacity: u64,
     /// Entries replaced by an insertion of the same key (including a refused one).
     pub evicted_replaced: u64,
-    /// Entries removed by `remove` or `clear`.
+    /// Entries removed by `remove` (handed to the caller) or `clear`.
     pub evicted_removed: u64,
 }
 
@@ -52,7 +53,8 @@ impl CacheStats {
     ///
     /// ```
     /// use poolkit::cache::CacheStats;
-    /// let s = CacheStats { evicted_expired: 1, evicted_capacity: 2, evicted_replaced: 3, evicted_removed: 4, ..CacheStats::default() };
+    /// let mut s = CacheStats::default();
+    /// (s.evicted_expired, s.evicted_capacity, s.evicted_replaced, s.evicted_removed) = (1, 2, 3, 4);
     /// assert_eq!(s.evictions(), 10);
     /// ```
     pub fn evictions(&self) -> u64 {
@@ -65,7 +67,8 @@ impl CacheStats {
     ///
     /// ```
     /// use poolkit::cache::CacheStats;
-    /// let s = CacheStats { hits: 3, misses: 1, ..CacheStats::default() };
+    /// let mut s = CacheStats::default();
+    /// (s.hits, s.misses) = (3, 1);
     /// assert_eq!(s.hit_ratio(), 0.75);
     /// assert_eq!(CacheStats::default().hit_ratio(), 0.0);
     /// ```

@@ -36,13 +36,19 @@ pub(crate) struct Ghost {
 }
 
 impl Ghost {
-    /// A ghost of about `capacity` slots (rounded up to a power of two).
-    pub(crate) fn with_capacity(capacity: usize) -> Self {
+    /// A ghost of about `capacity` slots (rounded up to a power of two), or the number of
+    /// bytes that could not be allocated.
+    pub(crate) fn try_with_capacity(capacity: usize) -> Result<Self, usize> {
         let slots = capacity.max(1).next_power_of_two();
-        Ghost {
-            slots: vec![0; slots].into_boxed_slice(),
+        let mut table = Vec::new();
+        table
+            .try_reserve_exact(slots)
+            .map_err(|_| slots.saturating_mul(std::mem::size_of::<u32>()))?;
+        table.resize(slots, 0);
+        Ok(Ghost {
+            slots: table.into_boxed_slice(),
             mask: slots - 1,
-        }
+        })
     }
 
     #[inline]
@@ -76,8 +82,8 @@ impl Ghost {
     }
 
     #[cfg(test)]
-    fn reserved(&self) -> (usize, usize) {
-        (self.slots.len(), 0)
+    fn with_capacity(capacity: usize) -> Self {
+        Self::try_with_capacity(capacity).expect("test ghost")
     }
 }
 
@@ -90,14 +96,16 @@ pub(crate) struct S3Fifo {
 }
 
 impl S3Fifo {
-    pub(crate) fn new(capacity: usize) -> Self {
+    /// The queues for `capacity` entries, or the number of bytes that could not be
+    /// allocated (for the ghost).
+    pub(crate) fn try_new(capacity: usize) -> Result<Self, usize> {
         let small = (capacity * SMALL_PERCENT / 100).max(1);
-        S3Fifo {
+        Ok(S3Fifo {
             small: List::EMPTY,
             main: List::EMPTY,
             small_target: small as u32,
-            ghost: Ghost::with_capacity(capacity * GHOST_PERCENT / 100),
-        }
+            ghost: Ghost::try_with_capacity(capacity * GHOST_PERCENT / 100)?,
+        })
     }
 
     /// Queues a new entry: in main if `to_main` or its hash is a ghost, else in small.
@@ -181,21 +189,41 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ghost_remembers_until_overwritten_and_never_grows() {
+    fn ghost_remembers_the_latest_hash_of_each_slot_and_nothing_else() {
         let mut g = Ghost::with_capacity(5);
-        assert_eq!(g.reserved(), (8, 0), "rounded up to a power of two");
+        assert_eq!(g.slots.len(), 8, "rounded up to a power of two");
         g.push(0xAAAA_0000_0000_0003);
         assert!(g.take(0xAAAA_0000_0000_0003));
         assert!(!g.take(0xAAAA_0000_0000_0003), "take forgets");
         // Same slot (low bits 3), different fingerprint: the newer one wins.
         g.push(0xAAAA_0000_0000_0003);
         g.push(0xBBBB_0000_0000_0003);
-        assert!(!g.take(0xAAAA_0000_0000_0003));
-        assert!(g.take(0xBBBB_0000_0000_0003));
-        for h in 0..10_000u64 {
-            g.push(h.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-            assert!(g.len() <= 8);
+        assert!(
+            !g.take(0xAAAA_0000_0000_0003),
+            "an overwritten hash is forgotten"
+        );
+        assert!(
+            g.take(0xBBBB_0000_0000_0003),
+            "the newest hash of a slot is remembered"
+        );
+        // Many hashes: exactly the last one pushed into each slot is remembered.
+        let hashes: Vec<u64> = (0..10_000u64)
+            .map(|h| h.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+            .collect();
+        for &h in &hashes {
+            g.push(h);
         }
-        assert_eq!(g.reserved(), (8, 0), "the ghost never grows");
+        let mut last_in_slot = [None; 8];
+        for &h in &hashes {
+            last_in_slot[(h & 7) as usize] = Some(h);
+        }
+        let remembered: Vec<u64> = hashes.iter().copied().filter(|&h| g.take(h)).collect();
+        let mut expected: Vec<u64> = last_in_slot.iter().flatten().copied().collect();
+        expected.sort_unstable();
+        let mut got = remembered.clone();
+        got.sort_unstable();
+        got.dedup();
+        assert_eq!(got, expected);
+        assert_eq!(remembered.len(), expected.len(), "each remembered once");
     }
 }

@@ -9,11 +9,68 @@ use std::hash::{BuildHasher, Hash};
 
 use hashbrown::HashTable;
 
+use super::config::{CacheConfigError, Limits};
 use super::eviction::S3Fifo;
-use super::listener::EvictionCause;
 use super::slab::{Entry, Slab, Timer, NEVER};
-use super::stats::CacheStats;
 use super::timer_wheel::TimerWheel;
+use crate::cache::listener::{EvictionCause, RefusalReason, Refused};
+use crate::cache::stats::CacheStats;
+
+/// How many timer-wheel entries a write examines at most to reclaim expired entries.
+pub(crate) const SWEEP_BUDGET: usize = 8;
+
+/// Where the core puts the entries it removes: the listener itself (single-thread cache)
+/// or a bounded buffer handed to the listener after the lock is released (sharded cache).
+pub(crate) trait Sink<K, V> {
+    /// Whether one more entry fits. A sink that calls the listener directly always has room.
+    #[inline]
+    fn has_room(&self) -> bool {
+        true
+    }
+
+    /// Takes a removed entry.
+    fn push(&mut self, key: K, value: V, cause: EvictionCause);
+}
+
+impl<K, V, F: FnMut(K, V, EvictionCause)> Sink<K, V> for F {
+    #[inline]
+    fn push(&mut self, key: K, value: V, cause: EvictionCause) {
+        self(key, value, cause)
+    }
+}
+
+/// An insert as the flavour prepared it, outside any lock.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Write {
+    /// The key's hash.
+    pub(crate) hash: u64,
+    /// The weigher's verdict (1 without a weigher).
+    pub(crate) weight: u64,
+    /// Time to live in nanoseconds: [`NEVER`] for none, 0 for a zero TTL (refused).
+    pub(crate) ttl: u64,
+    /// The time of the operation (0 if nothing can expire; see [`Store::needs_time`]).
+    pub(crate) now: u64,
+}
+
+/// What an insert has done so far: the sharded cache may call [`Store::insert`] several
+/// times for one insert (when its buffer of removed entries fills), and the insert must
+/// still count as one update and sweep once.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct InsertProgress {
+    replaced: bool,
+    to_main: bool,
+    swept: bool,
+}
+
+/// The result of [`Store::insert`].
+pub(crate) enum Inserted<K, V> {
+    /// Stored at this slab index.
+    Stored(u32),
+    /// Refused; only the key's previous entry was removed.
+    Refused(Refused<K, V>),
+    /// The sink is full before enough room was made: hand its entries out and call again.
+    SinkFull(K, V),
+}
 
 /// Outcome of a lookup that counts as a hit or a miss.
 pub(crate) enum Lookup<K, V> {
@@ -25,18 +82,6 @@ pub(crate) enum Lookup<K, V> {
     Expired(K, V),
     /// The entry has a deadline but the caller supplied no time: read the clock and retry.
     NeedTime,
-}
-
-/// Configuration numbers already validated by the builder.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Limits {
-    pub(crate) capacity: usize,
-    /// Weight budget, or [`NEVER`] when unweighted.
-    pub(crate) max_weight: u64,
-    /// Default time to live in nanoseconds, or [`NEVER`].
-    pub(crate) ttl: u64,
-    /// Time to idle in nanoseconds, or [`NEVER`].
-    pub(crate) tti: u64,
 }
 
 pub(crate) struct Store<K, V, S> {
@@ -51,19 +96,31 @@ pub(crate) struct Store<K, V, S> {
 }
 
 impl<K: Hash + Eq, V, S: BuildHasher> Store<K, V, S> {
-    pub(crate) fn new(limits: Limits, hasher: S) -> Self {
-        Store {
-            slab: Slab::with_capacity(limits.capacity),
-            // Twice the bound (+16 for tiny tables): erase tombstones are then always cleaned
-            // by an in-place rehash instead of a reallocation.
-            index: HashTable::with_capacity(2 * limits.capacity + 16),
+    /// A store for `limits.capacity` entries, with all its memory reserved (written only as
+    /// entries arrive, except the index's control bytes); an allocation that fails is a
+    /// [`CacheConfigError::OutOfMemory`].
+    pub(crate) fn try_new(limits: Limits, hasher: S) -> Result<Self, CacheConfigError> {
+        let capacity = limits.capacity;
+        let out_of_memory = |bytes| CacheConfigError::OutOfMemory { bytes };
+        let slab = Slab::try_with_capacity(capacity).map_err(out_of_memory)?;
+        // Twice the bound (+16 for tiny tables): erase tombstones are then always cleaned
+        // by an in-place rehash instead of a reallocation.
+        let slots = capacity.saturating_mul(2).saturating_add(16);
+        let mut index = HashTable::new();
+        index
+            .try_reserve(slots, |_: &u32| 0)
+            .map_err(|_| out_of_memory(slots.saturating_mul(std::mem::size_of::<u32>() + 1)))?;
+        let policy = S3Fifo::try_new(capacity).map_err(out_of_memory)?;
+        Ok(Store {
+            slab,
+            index,
             hasher,
-            policy: S3Fifo::new(limits.capacity),
+            policy,
             wheel: TimerWheel::new(),
             limits,
             weight: 0,
             stats: CacheStats::default(),
-        }
+        })
     }
 
     #[inline]
@@ -157,7 +214,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Store<K, V, S> {
     }
 
     /// Removes the entry at `idx` from every structure and counts the eviction.
-    pub(crate) fn remove_idx(&mut self, idx: u32, cause: EvictionCause) -> (K, V) {
+    fn remove_idx(&mut self, idx: u32, cause: EvictionCause) -> (K, V) {
         self.policy.unlink(&mut self.slab, idx);
         self.remove_unqueued(idx, cause)
     }
@@ -182,12 +239,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Store<K, V, S> {
 
     /// Moves the wheel to `now` and reclaims up to `budget` examined wheel entries, handing
     /// each expired one to `out`.
-    pub(crate) fn sweep(
-        &mut self,
-        now: u64,
-        mut budget: usize,
-        out: &mut impl FnMut(K, V, EvictionCause),
-    ) {
+    fn sweep(&mut self, now: u64, mut budget: usize, out: &mut impl Sink<K, V>) {
         if self.wheel.scheduled() == 0 {
             return;
         }
@@ -197,7 +249,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Store<K, V, S> {
                 .pop_expired(&mut self.slab, now, self.limits.tti, &mut budget)
         {
             let (k, v) = self.remove_idx(idx, EvictionCause::Expired);
-            out(k, v, EvictionCause::Expired);
+            out.push(k, v, EvictionCause::Expired);
         }
     }
 
@@ -212,12 +264,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Store<K, V, S> {
 
     /// Removes up to `max` expired entries into `out`; returns whether the sweep is done.
     /// O(entries examined): entries not yet due are filed again in the wheel.
-    pub(crate) fn purge_some(
-        &mut self,
-        now: u64,
-        max: usize,
-        out: &mut impl FnMut(K, V, EvictionCause),
-    ) -> bool {
+    pub(crate) fn purge_some(&mut self, now: u64, max: usize, out: &mut impl Sink<K, V>) -> bool {
         for _ in 0..max {
             let mut budget = usize::MAX;
             match self
@@ -226,7 +273,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Store<K, V, S> {
             {
                 Some(idx) => {
                     let (k, v) = self.remove_idx(idx, EvictionCause::Expired);
-                    out(k, v, EvictionCause::Expired);
+                    out.push(k, v, EvictionCause::Expired);
                 }
                 None => return true,
             }
@@ -236,21 +283,122 @@ impl<K: Hash + Eq, V, S: BuildHasher> Store<K, V, S> {
 
     /// Whether inserting an entry of `weight` needs an eviction first.
     #[inline]
-    pub(crate) fn needs_room(&self, weight: u64) -> bool {
+    fn needs_room(&self, weight: u64) -> bool {
         self.slab.len() >= self.limits.capacity
             || (self.limits.max_weight != NEVER
                 && self.weight.saturating_add(weight) > self.limits.max_weight)
     }
 
     /// Evicts one entry chosen by S3-FIFO. The cache must not be empty.
-    pub(crate) fn evict_one(&mut self) -> (K, V) {
+    fn evict_one(&mut self) -> (K, V) {
         let idx = self.policy.victim(&mut self.slab);
         self.remove_unqueued(idx, EvictionCause::Capacity)
     }
 
+    /// Inserts `key` and `value` as `w` describes, in this order:
+    ///
+    /// 1. the key's previous entry is removed (cause `Replaced`, or `Expired` if expired);
+    /// 2. a zero TTL or an entry heavier than the whole budget is refused: nothing else is
+    ///    removed (no sweep, no eviction);
+    /// 3. the write sweeps up to [`SWEEP_BUDGET`] timer-wheel entries (once per insert);
+    /// 4. entries are evicted for capacity until the new one fits;
+    /// 5. the entry is stored.
+    ///
+    /// Removed entries go to `out`. If `out` fills before the entry fits, the key and value
+    /// are handed back ([`Inserted::SinkFull`]): empty the sink and call again with the same
+    /// `progress`.
+    pub(crate) fn insert(
+        &mut self,
+        w: Write,
+        key: K,
+        value: V,
+        progress: &mut InsertProgress,
+        out: &mut impl Sink<K, V>,
+    ) -> Inserted<K, V> {
+        if let Some(idx) = self.find(w.hash, &key) {
+            let expired = self.is_expired(idx, w.now);
+            let cause = if expired {
+                EvictionCause::Expired
+            } else {
+                EvictionCause::Replaced
+            };
+            progress.to_main |= !expired && self.slab.get(idx).in_main;
+            progress.replaced |= !expired;
+            let (k, v) = self.remove_idx(idx, cause);
+            out.push(k, v, cause);
+        }
+        let budget = self.limits.max_weight;
+        let refusal = if w.ttl == 0 {
+            Some(RefusalReason::ZeroTtl)
+        } else if w.weight > budget {
+            Some(RefusalReason::TooHeavy {
+                weight: w.weight,
+                budget,
+            })
+        } else {
+            None
+        };
+        if let Some(reason) = refusal {
+            return Inserted::Refused(Refused { key, value, reason });
+        }
+        if !progress.swept {
+            progress.swept = true;
+            self.sweep(w.now, SWEEP_BUDGET, out);
+        }
+        while self.needs_room(w.weight) {
+            if !out.has_room() {
+                return Inserted::SinkFull(key, value);
+            }
+            let (k, v) = self.evict_one();
+            out.push(k, v, EvictionCause::Capacity);
+        }
+        if progress.replaced {
+            self.stats.updates += 1;
+        } else {
+            self.stats.inserts += 1;
+        }
+        let expires_at = if w.ttl == NEVER {
+            NEVER
+        } else {
+            w.now.saturating_add(w.ttl).min(NEVER - 1)
+        };
+        Inserted::Stored(self.insert_new(
+            w.hash,
+            key,
+            value,
+            w.weight,
+            expires_at,
+            w.now,
+            progress.to_main,
+        ))
+    }
+
+    /// Removes the entry under `key`: its key, value and cause (`cause`, or `Expired` if it
+    /// had expired at `now`).
+    pub(crate) fn remove<Q>(
+        &mut self,
+        hash: u64,
+        key: &Q,
+        now: u64,
+        cause: EvictionCause,
+    ) -> Option<(K, V, EvictionCause)>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        let idx = self.find(hash, key)?;
+        let cause = if self.is_expired(idx, now) {
+            EvictionCause::Expired
+        } else {
+            cause
+        };
+        let (k, v) = self.remove_idx(idx, cause);
+        Some((k, v, cause))
+    }
+
     /// Stores a new entry; the caller has made room and removed any entry with the same key.
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn insert_new(
+    fn insert_new(
         &mut self,
         hash: u64,
         key: K,
@@ -285,7 +433,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Store<K, V, S> {
         now: u64,
         cursor: &mut u32,
         max: usize,
-        out: &mut impl FnMut(K, V, EvictionCause),
+        out: &mut impl Sink<K, V>,
     ) -> bool {
         for _ in 0..max {
             match self.slab.next_occupied(*cursor) {
@@ -296,7 +444,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Store<K, V, S> {
                         EvictionCause::Removed
                     };
                     let (k, v) = self.remove_idx(idx, cause);
-                    out(k, v, cause);
+                    out.push(k, v, cause);
                     *cursor = idx + 1;
                 }
                 None => return true,

@@ -155,7 +155,7 @@ impl TimerWheel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cache::slab::{Entry, Timer};
+    use crate::cache::core::slab::{Entry, Timer};
 
     /// Files entries with the given deadlines and returns the slab.
     fn setup(deadlines: &[u64]) -> (Slab<usize, ()>, TimerWheel) {

@@ -2,9 +2,8 @@
 //! loading marks, and the fixed buffer in which removed entries wait for the lock to be
 //! released.
 
-use super::listener::{EvictionCause, SyncListener};
-use super::store::Store;
-use super::unsync::SWEEP_BUDGET;
+use crate::cache::core::{Sink, Store, SWEEP_BUDGET};
+use crate::cache::listener::{EvictionCause, SyncListener};
 use crate::sync::{lock, AtomicBool, Condvar, Mutex, MutexGuard};
 
 /// Entries one critical section may remove before the lock is released and they are handed
@@ -63,6 +62,18 @@ impl<K, V> Evicted<K, V> {
     }
 }
 
+impl<K, V> Sink<K, V> for Evicted<K, V> {
+    #[inline]
+    fn has_room(&self) -> bool {
+        Evicted::has_room(self)
+    }
+
+    #[inline]
+    fn push(&mut self, key: K, value: V, cause: EvictionCause) {
+        Evicted::push(self, key, value, cause)
+    }
+}
+
 pub(crate) struct ShardState<K, V, S> {
     pub(crate) store: Store<K, V, S>,
     /// Hashes of keys whose loader is running (single flight). A collision between two keys
@@ -84,6 +95,15 @@ pub(crate) struct Shard<K, V, S> {
 }
 
 impl<K, V, S> Shard<K, V, S> {
+    /// A shard holding `state`; `timed`: whether its entries may have deadlines.
+    pub(crate) fn from(state: ShardState<K, V, S>, timed: bool) -> Self {
+        Shard {
+            state: Mutex::new(state),
+            loaded: Condvar::new(),
+            timed: AtomicBool::new(timed),
+        }
+    }
+
     pub(crate) fn lock(&self) -> MutexGuard<'_, ShardState<K, V, S>> {
         lock(&self.state)
     }

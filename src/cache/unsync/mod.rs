@@ -5,16 +5,17 @@ use std::fmt;
 use std::hash::{BuildHasher, Hash};
 use std::time::Duration;
 
-use super::builder::CacheBuilder;
-use super::clock::{duration_nanos, Clock, LazyNow, SystemClock};
-use super::listener::{EvictionCause, Listener, RefusalReason, Refused, Weigher};
-use super::slab::NEVER;
-use super::stats::CacheStats;
-use super::store::{Limits, Lookup, Store};
-use super::DefaultHashBuilder;
+mod builder;
 
-/// How many timer-wheel entries a write examines at most to reclaim expired entries.
-pub(crate) const SWEEP_BUDGET: usize = 8;
+pub use builder::CacheBuilder;
+
+use super::clock::{duration_nanos, Clock, LazyNow, SystemClock, TimeFloor};
+use super::core::{
+    CacheConfigError, InsertProgress, Inserted, Limits, Lookup, Store, Write, NEVER,
+};
+use super::listener::{EvictionCause, Listener, Refused, Weigher};
+use super::stats::CacheStats;
+use super::DefaultHashBuilder;
 
 /// A bounded single-thread cache with per-entry time to live and S3-FIFO eviction.
 ///
@@ -31,7 +32,7 @@ pub(crate) const SWEEP_BUDGET: usize = 8;
 ///   replacement or eviction made room for the new entry), the new key and value are
 ///   dropped too, and the panic continues.
 ///
-/// Use [`ShardedTtlCache`](super::ShardedTtlCache) to share a cache between threads.
+/// Use [`ShardedTtlCache`](crate::cache::ShardedTtlCache) to share a cache between threads.
 ///
 /// # Examples
 ///
@@ -59,6 +60,8 @@ pub(crate) const SWEEP_BUDGET: usize = 8;
 pub struct TtlCache<K, V, S = DefaultHashBuilder, C = SystemClock> {
     store: Store<K, V, S>,
     clock: C,
+    /// The latest time seen: a clock stepping back reads as standing still.
+    floor: TimeFloor,
     listener: Option<Listener<K, V>>,
     weigher: Option<Weigher<K, V>>,
 }
@@ -69,7 +72,9 @@ impl<K: Hash + Eq, V> TtlCache<K, V> {
     ///
     /// # Panics
     ///
-    /// If `capacity` is 0; [`builder`](Self::builder)'s `build()` returns an error instead.
+    /// If `capacity` is 0, `u32::MAX` or more, or too large to allocate; the panic reports
+    /// the caller's location. [`builder`](Self::builder)'s `build()` returns a
+    /// [`CacheConfigError`](crate::cache::CacheConfigError) instead.
     ///
     /// # Examples
     ///
@@ -80,7 +85,9 @@ impl<K: Hash + Eq, V> TtlCache<K, V> {
     ///     cache.insert(i, i * i).unwrap();
     /// }
     /// assert_eq!(cache.len(), 2);
+    /// assert!(std::panic::catch_unwind(|| TtlCache::<u8, u8>::new(0)).is_err());
     /// ```
+    #[track_caller]
     pub fn new(capacity: usize) -> Self {
         match Self::builder(capacity).build() {
             Ok(cache) => cache,
@@ -113,13 +120,14 @@ impl<K: Hash + Eq, V, S: BuildHasher, C: Clock> TtlCache<K, V, S, C> {
         clock: C,
         listener: Option<Listener<K, V>>,
         weigher: Option<Weigher<K, V>>,
-    ) -> Self {
-        TtlCache {
-            store: Store::new(limits, hasher),
+    ) -> Result<Self, CacheConfigError> {
+        Ok(TtlCache {
+            store: Store::try_new(limits, hasher)?,
             clock,
+            floor: TimeFloor::default(),
             listener,
             weigher,
-        }
+        })
     }
 
     /// The live value under `key`, counting a hit or a miss.
@@ -177,15 +185,30 @@ impl<K: Hash + Eq, V, S: BuildHasher, C: Clock> TtlCache<K, V, S, C> {
         Q: Hash + Eq + ?Sized,
     {
         let hash = self.store.hash(key);
-        let clock = &self.clock;
-        match self
-            .store
-            .lookup(hash, key, &mut || Some(clock.now_nanos()), true)
-        {
+        let mut now = LazyNow::new(&self.clock, &self.floor);
+        Self::lookup_at(&mut self.store, &mut self.listener, hash, key, &mut now)
+    }
+
+    /// A counted lookup at the time `now` (read only if the entry can expire).
+    #[inline]
+    fn lookup_at<Q>(
+        store: &mut Store<K, V, S>,
+        listener: &mut Option<Listener<K, V>>,
+        hash: u64,
+        key: &Q,
+        now: &mut LazyNow<'_, C>,
+    ) -> Option<u32>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        match store.lookup(hash, key, &mut || Some(now.get()), true) {
             Lookup::Hit(idx) => Some(idx),
             Lookup::Miss | Lookup::NeedTime => None,
             Lookup::Expired(k, v) => {
-                self.notify(k, v, EvictionCause::Expired);
+                if let Some(l) = listener.as_mut() {
+                    l(k, v, EvictionCause::Expired);
+                }
                 None
             }
         }
@@ -215,9 +238,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, C: Clock> TtlCache<K, V, S, C> {
         let hash = self.store.hash(key);
         match self.store.find(hash, key) {
             None => false,
-            Some(idx) => {
-                !self.store.needs_time(idx) || !self.store.is_expired(idx, self.clock.now_nanos())
-            }
+            Some(idx) => !self.store.needs_time(idx) || !self.store.is_expired(idx, self.now()),
         }
     }
 
@@ -232,7 +253,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, C: Clock> TtlCache<K, V, S, C> {
     ///
     /// # Errors
     ///
-    /// [`Refused`] with [`RefusalReason::TooHeavy`] if the weigher gives the entry more than
+    /// [`Refused`] with [`RefusalReason::TooHeavy`](crate::cache::RefusalReason::TooHeavy) if the weigher gives the entry more than
     /// the whole weight budget; the entry is not stored and any previous entry of the key
     /// is removed (cause `Replaced`).
     ///
@@ -249,7 +270,14 @@ impl<K: Hash + Eq, V, S: BuildHasher, C: Clock> TtlCache<K, V, S, C> {
     /// ```
     pub fn insert(&mut self, key: K, value: V) -> Result<(), Refused<K, V>> {
         let ttl = self.store.limits.ttl;
-        self.insert_inner(key, value, ttl).map(drop)
+        let hash = self.store.hash(&key);
+        let mut now = LazyNow::new(&self.clock, &self.floor);
+        let parts = Parts {
+            store: &mut self.store,
+            listener: &mut self.listener,
+            weigher: &self.weigher,
+        };
+        Self::insert_at(parts, hash, key, value, ttl, &mut now).map(drop)
     }
 
     /// Inserts with a time to live of `ttl` for this entry, overriding the default.
@@ -258,7 +286,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, C: Clock> TtlCache<K, V, S, C> {
     ///
     /// # Errors
     ///
-    /// As [`insert`](Self::insert), and [`RefusalReason::ZeroTtl`] for a zero `ttl`: such an
+    /// As [`insert`](Self::insert), and [`RefusalReason::ZeroTtl`](crate::cache::RefusalReason::ZeroTtl) for a zero `ttl`: such an
     /// entry would be expired on arrival, so it is handed back instead of being stored (and
     /// any previous entry of the key is removed, cause `Replaced`).
     ///
@@ -281,14 +309,20 @@ impl<K: Hash + Eq, V, S: BuildHasher, C: Clock> TtlCache<K, V, S, C> {
         value: V,
         ttl: Duration,
     ) -> Result<(), Refused<K, V>> {
-        if ttl.is_zero() {
-            return self.refuse(key, value, RefusalReason::ZeroTtl);
-        }
-        self.insert_inner(key, value, duration_nanos(ttl)).map(drop)
+        let hash = self.store.hash(&key);
+        let mut now = LazyNow::new(&self.clock, &self.floor);
+        let parts = Parts {
+            store: &mut self.store,
+            listener: &mut self.listener,
+            weigher: &self.weigher,
+        };
+        Self::insert_at(parts, hash, key, value, duration_nanos(ttl), &mut now).map(drop)
     }
 
     /// The live value under `key`, or else the value made by `make`, inserted with the
-    /// default time to live. `make` runs only on a miss.
+    /// default time to live. `make` runs only on a miss, and only then is the owned key made
+    /// (`key.to_owned()`): a hit allocates nothing, even for `String` keys looked up by
+    /// `&str`. The key is hashed once and the clock read at most once.
     ///
     /// # Errors
     ///
@@ -298,132 +332,112 @@ impl<K: Hash + Eq, V, S: BuildHasher, C: Clock> TtlCache<K, V, S, C> {
     ///
     /// ```
     /// use poolkit::cache::TtlCache;
-    /// let mut cache = TtlCache::new(4);
+    /// let mut cache: TtlCache<String, usize> = TtlCache::new(4);
     /// let mut calls = 0;
     /// for _ in 0..3 {
-    ///     let v = cache.get_or_insert_with(7, || { calls += 1; 49 }).unwrap();
-    ///     assert_eq!(*v, 49);
+    ///     let v = cache.get_or_insert_with("seven", || { calls += 1; 7 }).unwrap();
+    ///     assert_eq!(*v, 7);
     /// }
     /// assert_eq!(calls, 1);
     /// ```
-    pub fn get_or_insert_with(
+    pub fn get_or_insert_with<Q>(
         &mut self,
-        key: K,
+        key: &Q,
         make: impl FnOnce() -> V,
-    ) -> Result<&V, Refused<K, V>> {
-        let idx = match self.lookup(&key) {
+    ) -> Result<&V, Refused<K, V>>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
+        let hash = self.store.hash(key);
+        let mut now = LazyNow::new(&self.clock, &self.floor);
+        let idx = match Self::lookup_at(&mut self.store, &mut self.listener, hash, key, &mut now) {
             Some(idx) => idx,
             None => {
                 let value = make();
                 let ttl = self.store.limits.ttl;
-                self.insert_inner(key, value, ttl)?
+                let parts = Parts {
+                    store: &mut self.store,
+                    listener: &mut self.listener,
+                    weigher: &self.weigher,
+                };
+                Self::insert_at(parts, hash, key.to_owned(), value, ttl, &mut now)?
             }
         };
         Ok(&self.store.entry(idx).value)
     }
 
-    fn insert_inner(&mut self, key: K, value: V, ttl: u64) -> Result<u32, Refused<K, V>> {
-        let hash = self.store.hash(&key);
-        let weight = self.weigher.as_ref().map_or(1, |w| w(&key, &value));
-        let timed = self.store.is_timed(ttl);
-        let mut now = LazyNow::new(&self.clock);
-        let now = if timed { now.get() } else { 0 };
-        let listener = &mut self.listener;
-        let mut out = |k, v, cause| {
+    /// The single-thread front door of [`Store::insert`]: weigh, read the clock if the
+    /// write needs it, call the core with the listener as sink.
+    fn insert_at(
+        parts: Parts<'_, K, V, S>,
+        hash: u64,
+        key: K,
+        value: V,
+        ttl: u64,
+        now: &mut LazyNow<'_, C>,
+    ) -> Result<u32, Refused<K, V>> {
+        let weight = parts.weigher.as_ref().map_or(1, |w| w(&key, &value));
+        let now = if parts.store.is_timed(ttl) {
+            now.get()
+        } else {
+            0
+        };
+        let write = Write {
+            hash,
+            weight,
+            ttl,
+            now,
+        };
+        let listener = parts.listener;
+        let mut sink = |k, v, cause| {
             if let Some(l) = listener.as_mut() {
                 l(k, v, cause);
             }
         };
-        if timed {
-            self.store.sweep(now, SWEEP_BUDGET, &mut out);
-        }
-        let mut to_main = false;
-        let mut replaced = false;
-        if let Some(idx) = self.store.find(hash, &key) {
-            let expired = timed && self.store.is_expired(idx, now);
-            let cause = if expired {
-                EvictionCause::Expired
-            } else {
-                EvictionCause::Replaced
-            };
-            to_main = !expired && self.store.entry(idx).in_main;
-            replaced = !expired;
-            let (k, v) = self.store.remove_idx(idx, cause);
-            out(k, v, cause);
-        }
-        let budget = self.store.limits.max_weight;
-        if weight > budget {
-            return Err(Refused {
-                key,
-                value,
-                reason: RefusalReason::TooHeavy { weight, budget },
-            });
-        }
-        while self.store.needs_room(weight) {
-            let (k, v) = self.store.evict_one();
-            out(k, v, EvictionCause::Capacity);
-        }
-        if replaced {
-            self.store.stats.updates += 1;
-        } else {
-            self.store.stats.inserts += 1;
-        }
-        let expires_at = if ttl == NEVER {
-            NEVER
-        } else {
-            now.saturating_add(ttl).min(NEVER - 1)
-        };
-        Ok(self
+        match parts
             .store
-            .insert_new(hash, key, value, weight, expires_at, now, to_main))
+            .insert(write, key, value, &mut InsertProgress::default(), &mut sink)
+        {
+            Inserted::Stored(idx) => Ok(idx),
+            Inserted::Refused(refused) => Err(refused),
+            Inserted::SinkFull(..) => unreachable!("the listener sink always has room"),
+        }
     }
 
-    /// Refuses an insert, removing the key's previous entry as documented.
-    fn refuse(&mut self, key: K, value: V, reason: RefusalReason) -> Result<(), Refused<K, V>> {
-        self.remove_with_cause(&key, EvictionCause::Replaced);
-        Err(Refused { key, value, reason })
-    }
-
-    /// Removes the entry under `key`, handing it to the eviction listener with cause
-    /// [`EvictionCause::Removed`] (or `Expired` if it had expired). Returns whether a live
-    /// entry was removed.
+    /// Removes the entry under `key` and returns its value, if it was live. The value is
+    /// handed to you, not to the eviction listener (it counts in
+    /// [`CacheStats::evicted_removed`]); an expired entry found here goes to the listener
+    /// with cause [`EvictionCause::Expired`] and `None` is returned.
     ///
     /// # Examples
     ///
     /// ```
     /// use poolkit::cache::TtlCache;
     /// let mut cache = TtlCache::new(4);
-    /// cache.insert(1, 1).unwrap();
-    /// assert!(cache.remove(&1));
-    /// assert!(!cache.remove(&1));
+    /// cache.insert(1, "one".to_string()).unwrap();
+    /// assert_eq!(cache.remove(&1).as_deref(), Some("one"));
+    /// assert_eq!(cache.remove(&1), None);
     /// ```
-    pub fn remove<Q>(&mut self, key: &Q) -> bool
-    where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
-        self.remove_with_cause(key, EvictionCause::Removed)
-    }
-
-    fn remove_with_cause<Q>(&mut self, key: &Q, cause: EvictionCause) -> bool
+    pub fn remove<Q>(&mut self, key: &Q) -> Option<V>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
         let hash = self.store.hash(key);
-        let Some(idx) = self.store.find(hash, key) else {
-            return false;
-        };
-        let expired =
-            self.store.needs_time(idx) && self.store.is_expired(idx, self.clock.now_nanos());
-        let cause = if expired {
-            EvictionCause::Expired
+        let idx = self.store.find(hash, key)?;
+        let now = if self.store.needs_time(idx) {
+            self.now()
         } else {
-            cause
+            0
         };
-        let (k, v) = self.store.remove_idx(idx, cause);
-        self.notify(k, v, cause);
-        !expired
+        let (k, v, cause) = self.store.remove(hash, key, now, EvictionCause::Removed)?;
+        if cause == EvictionCause::Expired {
+            self.notify(k, v, cause);
+            None
+        } else {
+            Some(v)
+        }
     }
 
     /// Removes every expired entry now (listener cause [`EvictionCause::Expired`]).
@@ -454,7 +468,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, C: Clock> TtlCache<K, V, S, C> {
             return 0;
         }
         let before = self.store.len();
-        let now = self.clock.now_nanos();
+        let now = self.now();
         let listener = &mut self.listener;
         self.store.purge_begin(now);
         self.store.purge_some(now, usize::MAX, &mut |k, v, cause| {
@@ -480,7 +494,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, C: Clock> TtlCache<K, V, S, C> {
     /// ```
     pub fn clear(&mut self) {
         let now = if self.store.is_timed(NEVER) {
-            self.clock.now_nanos()
+            self.now()
         } else {
             0
         };
@@ -508,7 +522,7 @@ impl<K: Hash + Eq, V, S: BuildHasher, C: Clock> TtlCache<K, V, S, C> {
     /// assert_eq!(all, [(1, 10), (2, 20)]);
     /// ```
     pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> + '_ {
-        let now = self.store.is_timed(NEVER).then(|| self.clock.now_nanos());
+        let now = self.store.is_timed(NEVER).then(|| self.now());
         self.store.iter_live(now)
     }
 
@@ -583,6 +597,12 @@ impl<K: Hash + Eq, V, S: BuildHasher, C: Clock> TtlCache<K, V, S, C> {
         self.store.stats
     }
 
+    /// The time, never earlier than a time this cache has seen before.
+    #[inline]
+    fn now(&self) -> u64 {
+        self.floor.raise(self.clock.now_nanos())
+    }
+
     fn notify(&mut self, k: K, v: V, cause: EvictionCause) {
         if let Some(l) = self.listener.as_mut() {
             l(k, v, cause);
@@ -593,6 +613,13 @@ impl<K: Hash + Eq, V, S: BuildHasher, C: Clock> TtlCache<K, V, S, C> {
     pub(crate) fn store(&self) -> &Store<K, V, S> {
         &self.store
     }
+}
+
+/// The parts of a [`TtlCache`] an insert uses, borrowed apart from its clock.
+struct Parts<'a, K, V, S> {
+    store: &'a mut Store<K, V, S>,
+    listener: &'a mut Option<Listener<K, V>>,
+    weigher: &'a Option<Weigher<K, V>>,
 }
 
 impl<K: Hash + Eq, V, S: BuildHasher, C> fmt::Debug for TtlCache<K, V, S, C> {

@@ -107,32 +107,48 @@ const _: () = assert!(std::mem::size_of::<Slot<u64, u64>>() <= 48);
 const _: () = assert!(std::mem::size_of::<Timer>() <= 32);
 
 /// A fixed-capacity slab. `insert` reuses vacant slots first and otherwise pushes within the
-/// capacity reserved at creation, so it never reallocates.
+/// capacity reserved at creation, so it never reallocates. The reserved memory is written
+/// (so, on most systems, made resident) only as entries first arrive.
 pub(crate) struct Slab<K, V> {
     slots: Vec<Slot<K, V>>,
-    /// `timers[i]` belongs to `slots[i]`; all allocated up front.
-    timers: Box<[Timer]>,
+    /// `timers[i]` belongs to `slots[i]`; pushed with the slot, within the capacity reserved
+    /// at creation.
+    timers: Vec<Timer>,
     free_head: u32,
     len: usize,
 }
 
 impl<K, V> Slab<K, V> {
-    /// A slab able to hold `capacity` entries without allocating again.
+    /// A slab able to hold `capacity` entries without allocating again, or the number of
+    /// bytes that could not be allocated.
     ///
     /// # Panics
     ///
-    /// If `capacity` does not fit in a `u32` link (over 4 billion entries).
-    pub(crate) fn with_capacity(capacity: usize) -> Self {
+    /// If `capacity` does not fit in a `u32` link (the builder checks this first).
+    pub(crate) fn try_with_capacity(capacity: usize) -> Result<Self, usize> {
         assert!(
             capacity < NIL as usize,
             "cache capacity {capacity} exceeds the u32 index space"
         );
-        Slab {
-            slots: Vec::with_capacity(capacity),
-            timers: vec![Timer::UNTIMED; capacity].into_boxed_slice(),
+        let mut slots = Vec::new();
+        slots
+            .try_reserve_exact(capacity)
+            .map_err(|_| capacity.saturating_mul(std::mem::size_of::<Slot<K, V>>()))?;
+        let mut timers = Vec::new();
+        timers
+            .try_reserve_exact(capacity)
+            .map_err(|_| capacity.saturating_mul(std::mem::size_of::<Timer>()))?;
+        Ok(Slab {
+            slots,
+            timers,
             free_head: NIL,
             len: 0,
-        }
+        })
+    }
+
+    #[cfg(test)]
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
+        Self::try_with_capacity(capacity).expect("test slab")
     }
 
     #[inline]
@@ -145,6 +161,10 @@ impl<K, V> Slab<K, V> {
     pub(crate) fn insert(&mut self, entry: Entry<K, V>, timer: Timer) -> u32 {
         let timed = entry.timed;
         let idx = self.insert_entry(entry);
+        if idx as usize == self.timers.len() {
+            debug_assert!(self.timers.len() < self.timers.capacity());
+            self.timers.push(Timer::UNTIMED);
+        }
         if timed {
             self.timers[idx as usize] = timer;
         }

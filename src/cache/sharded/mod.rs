@@ -6,19 +6,23 @@ use std::fmt;
 use std::hash::{BuildHasher, Hash};
 use std::time::Duration;
 
-use super::builder::ShardedCacheBuilder;
-use super::clock::{duration_nanos, Clock, SystemClock};
-use super::listener::{EvictionCause, RefusalReason, Refused, SyncListener, SyncWeigher};
-use super::shard::{Evicted, LoadGuard, Shard, ShardState, EVICTED_BUFFER};
-use super::slab::NEVER;
+mod builder;
+mod shard;
+
+pub use builder::ShardedCacheBuilder;
+
+use super::clock::{duration_nanos, Clock, SharedTimeFloor, SystemClock};
+use super::core::{
+    CacheConfigError, InsertProgress, Inserted, Limits, Lookup, Store, Write, NEVER,
+};
+use super::listener::{EvictionCause, Refused, SyncListener, SyncWeigher};
 use super::stats::CacheStats;
-use super::store::{Limits, Lookup, Store};
-use super::unsync::SWEEP_BUDGET;
 use super::DefaultHashBuilder;
-use crate::sync::{wait, AtomicBool, Condvar, Mutex, MutexGuard, Ordering};
+use crate::sync::{wait, Ordering};
+use shard::{Evicted, LoadGuard, Shard, ShardState, EVICTED_BUFFER};
 
 /// A concurrent bounded cache with per-entry time to live: the same behaviour as
-/// [`TtlCache`](super::TtlCache), with `&self` methods, `Send + Sync`.
+/// [`TtlCache`](crate::cache::TtlCache), with `&self` methods, `Send + Sync`.
 ///
 /// * Keys are spread over a fixed number of shards by hash; each shard is a `TtlCache`
 ///   store behind its own `Mutex`, holding an even share of the capacity and weight budget.
@@ -59,6 +63,9 @@ pub struct ShardedTtlCache<K, V, S = DefaultHashBuilder, C = SystemClock> {
     shards: Box<[Shard<K, V, S>]>,
     hasher: S,
     clock: C,
+    /// The latest time any operation has seen: a clock stepping back reads as standing
+    /// still, for every shard.
+    floor: SharedTimeFloor,
     listener: Option<SyncListener<K, V>>,
     weigher: Option<SyncWeigher<K, V>>,
     limits: Limits,
@@ -70,7 +77,9 @@ impl<K: Hash + Eq, V> ShardedTtlCache<K, V> {
     ///
     /// # Panics
     ///
-    /// If `capacity` is 0; [`builder`](Self::builder)'s `build()` returns an error instead.
+    /// If `capacity` is 0, `u32::MAX` or more, or too large to allocate; the panic reports
+    /// the caller's location. [`builder`](Self::builder)'s `build()` returns a
+    /// [`CacheConfigError`](crate::cache::CacheConfigError) instead.
     ///
     /// # Examples
     ///
@@ -79,7 +88,9 @@ impl<K: Hash + Eq, V> ShardedTtlCache<K, V> {
     /// let cache = ShardedTtlCache::new(100);
     /// cache.insert("k", 1).unwrap();
     /// assert_eq!(cache.get("k"), Some(1));
+    /// assert!(std::panic::catch_unwind(|| ShardedTtlCache::<u8, u8>::new(0)).is_err());
     /// ```
+    #[track_caller]
     pub fn new(capacity: usize) -> Self {
         match Self::builder(capacity).build() {
             Ok(cache) => cache,
@@ -109,7 +120,7 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone, C: Clock> ShardedTtlCache<K, V, S,
         clock: C,
         listener: Option<SyncListener<K, V>>,
         weigher: Option<SyncWeigher<K, V>>,
-    ) -> Self {
+    ) -> Result<Self, CacheConfigError> {
         let shards = if limits.max_weight == NEVER {
             shards
         } else {
@@ -119,7 +130,7 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone, C: Clock> ShardedTtlCache<K, V, S,
             let n = shards as u64;
             total / n + u64::from((i as u64) < total % n)
         };
-        let shards: Box<[_]> = (0..shards)
+        let shards = (0..shards)
             .map(|i| {
                 let shard_limits = Limits {
                     capacity: split(limits.capacity as u64, i) as usize,
@@ -130,75 +141,48 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone, C: Clock> ShardedTtlCache<K, V, S,
                     },
                     ..limits
                 };
-                Shard {
-                    state: Mutex::new(ShardState {
-                        store: Store::new(shard_limits, hasher.clone()),
+                Ok(Shard::from(
+                    ShardState {
+                        store: Store::try_new(shard_limits, hasher.clone())?,
                         loading: Vec::with_capacity(8),
-                    }),
-                    loaded: Condvar::new(),
-                    timed: AtomicBool::new(limits.ttl != NEVER || limits.tti != NEVER),
-                }
+                    },
+                    limits.ttl != NEVER || limits.tti != NEVER,
+                ))
             })
-            .collect();
-        ShardedTtlCache {
+            .collect::<Result<Box<[_]>, CacheConfigError>>()?;
+        Ok(ShardedTtlCache {
             shards,
             hasher,
             clock,
+            floor: SharedTimeFloor::new(),
             listener,
             weigher,
             limits,
-        }
+        })
     }
 
     #[inline]
     fn shard(&self, hash: u64) -> &Shard<K, V, S> {
-        // Multiply-shift on bits the hash table does not use for its control bytes.
-        let i = ((hash >> 32) * self.shards.len() as u64) >> 32;
-        &self.shards[i as usize]
+        &self.shards[shard_index(hash, self.shards.len())]
     }
 
+    /// The time, never earlier than a time this cache has seen before.
+    #[inline]
+    fn now(&self) -> u64 {
+        self.floor.raise(self.clock.now_nanos())
+    }
+
+    /// The time, if the shard's hint says some entry in it may expire.
     #[inline]
     fn now_if(&self, shard: &Shard<K, V, S>) -> Option<u64> {
         // Relaxed: a hint only (see `Shard::timed`).
-        shard
-            .timed
-            .load(Ordering::Relaxed)
-            .then(|| self.clock.now_nanos())
-    }
-
-    /// Locks `key`'s shard and finds its entry: the guard, the entry's index and whether it
-    /// has expired. The clock is read only if the entry can expire, and never under the
-    /// lock: without a time, the lock is released, the clock read, and the search retried.
-    fn find_locked<Q>(&self, key: &Q) -> Option<Found<'_, K, V, S>>
-    where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
-        let hash = self.hasher.hash_one(key);
-        let shard = self.shard(hash);
-        let mut now = self.now_if(shard);
-        loop {
-            let st = shard.lock();
-            let idx = st.store.find(hash, key)?;
-            if !st.store.needs_time(idx) {
-                return Some((st, idx, false));
-            }
-            match now {
-                Some(t) => {
-                    let expired = st.store.is_expired(idx, t);
-                    return Some((st, idx, expired));
-                }
-                None => {
-                    drop(st);
-                    now = Some(self.clock.now_nanos());
-                }
-            }
-        }
+        shard.timed.load(Ordering::Relaxed).then(|| self.now())
     }
 
     /// A clone of the live value under `key`, counting a hit or a miss. Like
-    /// [`TtlCache::get`](super::TtlCache::get): a hit moves nothing; an expired entry is
-    /// removed and `None` returned. Use `V = Arc<T>` for values costly to clone.
+    /// [`TtlCache::get`](crate::cache::TtlCache::get): a hit moves nothing; an expired entry is
+    /// removed and `None` returned. For values costly (or impossible) to clone, read them in
+    /// place with [`get_with`](Self::get_with).
     ///
     /// # Examples
     ///
@@ -215,13 +199,36 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone, C: Clock> ShardedTtlCache<K, V, S,
         Q: Hash + Eq + ?Sized,
         V: Clone,
     {
+        self.get_with(key, V::clone)
+    }
+
+    /// `read(&value)` for the live value under `key`, counting a hit or a miss: reads a
+    /// value in place, with no `V: Clone` (a cache of pooled buffers needs no `Arc` per
+    /// entry). `read` runs under the shard's lock: keep it short, and do not call the cache
+    /// from it (that would deadlock).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use poolkit::cache::ShardedTtlCache;
+    /// struct Page(Vec<u8>); // not Clone
+    /// let cache = ShardedTtlCache::new(4);
+    /// cache.insert("index", Page(vec![1, 2, 3])).unwrap();
+    /// assert_eq!(cache.get_with("index", |p| p.0.len()), Some(3));
+    /// assert_eq!(cache.get_with("other", |p| p.0.len()), None);
+    /// ```
+    pub fn get_with<Q, R>(&self, key: &Q, read: impl FnOnce(&V) -> R) -> Option<R>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         let hash = self.hasher.hash_one(key);
         let shard = self.shard(hash);
         let mut now = self.now_if(shard);
         loop {
             let mut st = shard.lock();
             match st.store.lookup(hash, key, &mut || now, true) {
-                Lookup::Hit(idx) => return Some(st.store.entry(idx).value.clone()),
+                Lookup::Hit(idx) => return Some(read(&st.store.entry(idx).value)),
                 Lookup::Miss => return None,
                 Lookup::Expired(k, v) => {
                     drop(st);
@@ -230,7 +237,7 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone, C: Clock> ShardedTtlCache<K, V, S,
                 }
                 Lookup::NeedTime => {
                     drop(st);
-                    now = Some(self.clock.now_nanos());
+                    now = Some(self.now());
                 }
             }
         }
@@ -251,17 +258,34 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone, C: Clock> ShardedTtlCache<K, V, S,
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.find_locked(key)
-            .is_some_and(|(_, _, expired)| !expired)
+        let hash = self.hasher.hash_one(key);
+        let shard = self.shard(hash);
+        let mut now = self.now_if(shard);
+        loop {
+            let st = shard.lock();
+            let Some(idx) = st.store.find(hash, key) else {
+                return false;
+            };
+            if !st.store.needs_time(idx) {
+                return true;
+            }
+            match now {
+                Some(t) => return !st.store.is_expired(idx, t),
+                None => {
+                    drop(st);
+                    now = Some(self.now());
+                }
+            }
+        }
     }
 
     /// Inserts `value` under `key` with the default time to live. Same semantics as
-    /// [`TtlCache::insert`](super::TtlCache::insert); the listener runs after the shard
+    /// [`TtlCache::insert`](crate::cache::TtlCache::insert); the listener runs after the shard
     /// lock is released.
     ///
     /// # Errors
     ///
-    /// [`RefusalReason::TooHeavy`] if the entry weighs more than its shard's weight budget.
+    /// [`RefusalReason::TooHeavy`](crate::cache::RefusalReason::TooHeavy) if the entry weighs more than its shard's weight budget.
     ///
     /// # Examples
     ///
@@ -273,14 +297,15 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone, C: Clock> ShardedTtlCache<K, V, S,
     /// assert_eq!((cache.len(), cache.get(&2)), (1, Some(2)));
     /// ```
     pub fn insert(&self, key: K, value: V) -> Result<(), Refused<K, V>> {
-        self.insert_inner(key, value, self.limits.ttl, None)
+        let hash = self.hasher.hash_one(&key);
+        self.insert_at(hash, key, value, self.limits.ttl, None, None)
     }
 
     /// Inserts with a time to live of `ttl` for this entry (`Duration::MAX`: never).
     ///
     /// # Errors
     ///
-    /// As [`insert`](Self::insert), and [`RefusalReason::ZeroTtl`] for a zero `ttl` (any
+    /// As [`insert`](Self::insert), and [`RefusalReason::ZeroTtl`](crate::cache::RefusalReason::ZeroTtl) for a zero `ttl` (any
     /// previous entry of the key is removed, cause `Replaced`).
     ///
     /// # Examples
@@ -296,103 +321,63 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone, C: Clock> ShardedTtlCache<K, V, S,
     /// assert!(cache.insert_with_ttl(2, 2, Duration::ZERO).is_err());
     /// ```
     pub fn insert_with_ttl(&self, key: K, value: V, ttl: Duration) -> Result<(), Refused<K, V>> {
-        if ttl.is_zero() {
-            self.remove_with_cause(&key, EvictionCause::Replaced);
-            return Err(Refused {
-                key,
-                value,
-                reason: RefusalReason::ZeroTtl,
-            });
-        }
-        self.insert_inner(key, value, duration_nanos(ttl), None)
+        let hash = self.hasher.hash_one(&key);
+        self.insert_at(hash, key, value, duration_nanos(ttl), None, None)
     }
 
-    fn insert_inner(
+    /// The concurrent front door of [`Store::insert`]: weigh and read the clock outside
+    /// the lock (unless the caller already did, `now`), then call the core under the shard
+    /// lock into a bounded buffer, handed to the listener after unlocking; again if the
+    /// buffer filled before the entry fitted.
+    fn insert_at(
         &self,
+        hash: u64,
         key: K,
         value: V,
         ttl: u64,
+        mut now: Option<u64>,
         mut loading: Option<&mut LoadGuard<'_, K, V, S>>,
     ) -> Result<(), Refused<K, V>> {
-        let hash = self.hasher.hash_one(&key);
         let weight = self.weigher.as_ref().map_or(1, |w| w(&key, &value));
         let shard = self.shard(hash);
-        let mut now = if ttl != NEVER {
-            Some(self.clock.now_nanos())
-        } else {
-            self.now_if(shard)
-        };
+        if now.is_none() && ttl != NEVER {
+            now = Some(self.now());
+        }
+        if now.is_none() {
+            now = self.now_if(shard);
+        }
         let mut buf = Evicted::new();
-        let mut swept = false;
-        // Kept across the retries below: the entry replaced in a first pass is gone by the
-        // second, but the insert is still an update and keeps its place in main.
-        let mut replaced = false;
-        let mut to_main = false;
+        let mut progress = InsertProgress::default();
+        let (mut key, mut value) = (key, value);
         loop {
             let mut st = shard.lock();
-            let timed = st.store.is_timed(ttl);
-            let t = match (timed, now) {
+            let t = match (st.store.is_timed(ttl), now) {
                 (true, None) => {
                     drop(st);
-                    now = Some(self.clock.now_nanos());
+                    now = Some(self.now());
                     continue;
                 }
                 (_, t) => t.unwrap_or(0),
             };
-            if let Some(idx) = st.store.find(hash, &key) {
-                let expired = timed && st.store.is_expired(idx, t);
-                let cause = if expired {
-                    EvictionCause::Expired
-                } else {
-                    EvictionCause::Replaced
-                };
-                to_main |= !expired && st.store.entry(idx).in_main;
-                replaced |= !expired;
-                let (k, v) = st.store.remove_idx(idx, cause);
-                buf.push(k, v, cause);
-            }
-            let budget = st.store.limits.max_weight;
-            if weight > budget {
-                if let Some(g) = loading.as_deref_mut() {
-                    g.finish(&mut st);
-                }
-                drop(st);
-                buf.flush(self.listener.as_ref());
-                return Err(Refused {
-                    key,
-                    value,
-                    reason: RefusalReason::TooHeavy { weight, budget },
-                });
-            }
-            if timed && !swept {
-                swept = true;
-                st.store
-                    .sweep(t, SWEEP_BUDGET, &mut |k, v, c| buf.push(k, v, c));
-            }
-            while st.store.needs_room(weight) && buf.has_room() {
-                let (k, v) = st.store.evict_one();
-                buf.push(k, v, EvictionCause::Capacity);
-            }
-            if st.store.needs_room(weight) {
-                // More evictions than the buffer holds (a heavy entry): hand these out and
-                // go on with a fresh critical section.
-                drop(st);
-                buf.flush(self.listener.as_ref());
-                continue;
-            }
-            if replaced {
-                st.store.stats.updates += 1;
-            } else {
-                st.store.stats.inserts += 1;
-            }
-            let expires_at = if ttl == NEVER {
-                NEVER
-            } else {
-                t.saturating_add(ttl).min(NEVER - 1)
+            let write = Write {
+                hash,
+                weight,
+                ttl,
+                now: t,
             };
-            st.store
-                .insert_new(hash, key, value, weight, expires_at, t, to_main);
-            if expires_at != NEVER {
+            let result = match st.store.insert(write, key, value, &mut progress, &mut buf) {
+                Inserted::Stored(_) => Ok(()),
+                Inserted::Refused(refused) => Err(refused),
+                Inserted::SinkFull(k, v) => {
+                    // More removals than the buffer holds (a heavy entry): hand these out
+                    // and go on in a fresh critical section.
+                    drop(st);
+                    buf.flush(self.listener.as_ref());
+                    (key, value) = (k, v);
+                    continue;
+                }
+            };
+            if result.is_ok() && ttl != NEVER {
                 shard.timed.store(true, Ordering::Relaxed);
             }
             if let Some(g) = loading.as_deref_mut() {
@@ -400,7 +385,7 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone, C: Clock> ShardedTtlCache<K, V, S,
             }
             drop(st);
             buf.flush(self.listener.as_ref());
-            return Ok(());
+            return result;
         }
     }
 
@@ -428,7 +413,7 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone, C: Clock> ShardedTtlCache<K, V, S,
     ///     for _ in 0..4 {
     ///         s.spawn(|| {
     ///             let v = cache
-    ///                 .get_or_insert_with(7, || { calls.fetch_add(1, Ordering::SeqCst); 49 })
+    ///                 .get_or_insert_with(&7, || { calls.fetch_add(1, Ordering::SeqCst); 49 })
     ///                 .unwrap();
     ///             assert_eq!(v, 49);
     ///         });
@@ -436,22 +421,28 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone, C: Clock> ShardedTtlCache<K, V, S,
     /// });
     /// assert_eq!(calls.load(Ordering::SeqCst), 1);
     /// ```
-    pub fn get_or_insert_with(&self, key: K, make: impl FnOnce() -> V) -> Result<V, Refused<K, V>>
+    pub fn get_or_insert_with<Q>(
+        &self,
+        key: &Q,
+        make: impl FnOnce() -> V,
+    ) -> Result<V, Refused<K, V>>
     where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
         V: Clone,
     {
-        let hash = self.hasher.hash_one(&key);
+        let hash = self.hasher.hash_one(key);
         let shard = self.shard(hash);
         let mut now = self.now_if(shard);
         // A call counts one hit or one miss, however many times it looks.
         let mut counted = true;
         loop {
             let mut st = shard.lock();
-            match st.store.lookup(hash, &key, &mut || now, counted) {
+            match st.store.lookup(hash, key, &mut || now, counted) {
                 Lookup::Hit(idx) => return Ok(st.store.entry(idx).value.clone()),
                 Lookup::NeedTime => {
                     drop(st);
-                    now = Some(self.clock.now_nanos());
+                    now = Some(self.now());
                     continue;
                 }
                 Lookup::Expired(k, v) => {
@@ -478,48 +469,61 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone, C: Clock> ShardedTtlCache<K, V, S,
         let value = make();
         let result = value.clone();
         // The insert clears the loading mark in the same critical section as it stores the
-        // value; the guard clears it instead if anything before that panics.
-        self.insert_inner(key, value, self.limits.ttl, Some(&mut guard))
-            .map(|()| result)
+        // value; the guard clears it instead if anything before that panics. The time read
+        // for the lookup (if any) is the time of the insert: one clock read per call.
+        self.insert_at(
+            hash,
+            key.to_owned(),
+            value,
+            self.limits.ttl,
+            now,
+            Some(&mut guard),
+        )
+        .map(|()| result)
     }
 
-    /// Removes the entry under `key` (listener cause [`EvictionCause::Removed`]; `Expired`
-    /// if it had expired). Returns whether a live entry was removed.
+    /// Removes the entry under `key` and returns its value, if it was live (handed to
+    /// you, not to the listener; counted in
+    /// [`CacheStats::evicted_removed`](crate::cache::CacheStats::evicted_removed)). An expired entry
+    /// found here goes to the listener with cause [`EvictionCause::Expired`], after the
+    /// lock is released, and `None` is returned.
     ///
     /// # Examples
     ///
     /// ```
     /// use poolkit::cache::ShardedTtlCache;
     /// let cache = ShardedTtlCache::new(4);
-    /// cache.insert(1, 1).unwrap();
-    /// assert!(cache.remove(&1));
-    /// assert!(!cache.remove(&1));
+    /// cache.insert(1, 10).unwrap();
+    /// assert_eq!(cache.remove(&1), Some(10));
+    /// assert_eq!(cache.remove(&1), None);
     /// ```
-    pub fn remove<Q>(&self, key: &Q) -> bool
+    pub fn remove<Q>(&self, key: &Q) -> Option<V>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.remove_with_cause(key, EvictionCause::Removed)
-    }
-
-    fn remove_with_cause<Q>(&self, key: &Q, cause: EvictionCause) -> bool
-    where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
-        let Some((mut st, idx, expired)) = self.find_locked(key) else {
-            return false;
-        };
-        let cause = if expired {
-            EvictionCause::Expired
-        } else {
-            cause
-        };
-        let (k, v) = st.store.remove_idx(idx, cause);
-        drop(st);
-        self.notify(k, v, cause);
-        !expired
+        let hash = self.hasher.hash_one(key);
+        let shard = self.shard(hash);
+        let mut now = self.now_if(shard);
+        loop {
+            let mut st = shard.lock();
+            let idx = st.store.find(hash, key)?;
+            let t = match (st.store.needs_time(idx), now) {
+                (true, None) => {
+                    drop(st);
+                    now = Some(self.now());
+                    continue;
+                }
+                (_, t) => t.unwrap_or(0),
+            };
+            let (k, v, cause) = st.store.remove(hash, key, t, EvictionCause::Removed)?;
+            drop(st);
+            if cause == EvictionCause::Expired {
+                self.notify(k, v, cause);
+                return None;
+            }
+            return Some(v);
+        }
     }
 
     /// Removes every expired entry now, shard by shard (the listener runs between shards'
@@ -544,16 +548,13 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone, C: Clock> ShardedTtlCache<K, V, S,
     /// assert!(cache.is_empty());
     /// ```
     pub fn purge_expired(&self) -> usize {
-        let now = self.clock.now_nanos();
+        let now = self.now();
         let mut removed = 0;
         for shard in self.shards.iter() {
             shard.lock().store.purge_begin(now);
             loop {
                 let mut buf = Evicted::new();
-                let done = shard
-                    .lock()
-                    .store
-                    .purge_some(now, EVICTED_BUFFER, &mut |k, v, c| buf.push(k, v, c));
+                let done = shard.lock().store.purge_some(now, EVICTED_BUFFER, &mut buf);
                 removed += buf.len;
                 buf.flush(self.listener.as_ref());
                 if done {
@@ -579,17 +580,16 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone, C: Clock> ShardedTtlCache<K, V, S,
     /// assert!(cache.is_empty());
     /// ```
     pub fn clear(&self) {
-        let now = self.clock.now_nanos();
+        let now = self.now();
         for shard in self.shards.iter() {
             let mut cursor = 0;
             loop {
                 let mut buf = Evicted::new();
-                let done = shard.lock().store.drain_some(
-                    now,
-                    &mut cursor,
-                    EVICTED_BUFFER,
-                    &mut |k, v, c| buf.push(k, v, c),
-                );
+                let done =
+                    shard
+                        .lock()
+                        .store
+                        .drain_some(now, &mut cursor, EVICTED_BUFFER, &mut buf);
                 buf.flush(self.listener.as_ref());
                 if done {
                     break;
@@ -706,7 +706,7 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone, C: Clock> ShardedTtlCache<K, V, S,
         self.shards.iter().flat_map(move |shard| {
             // Read per shard, when the shard is reached: a time read when the iterator was
             // made would let a shard reached later hand out entries expired meanwhile.
-            let now = self.clock.now_nanos();
+            let now = self.now();
             let st = shard.lock();
             let timed = st.store.is_timed(NEVER);
             let snapshot: Vec<(K, V)> = st
@@ -725,8 +725,22 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone, C: Clock> ShardedTtlCache<K, V, S,
     }
 }
 
-/// A locked shard, the index of the entry found in it, and whether that entry has expired.
-type Found<'a, K, V, S> = (MutexGuard<'a, ShardState<K, V, S>>, u32, bool);
+/// The shard of a key with hash `hash` among `shards`.
+///
+/// The hash is first scrambled by a bijective finaliser (MurmurHash3's `fmix64`), so that
+/// every input bit reaches the bits that choose the shard: keys whose hashes differ only in
+/// a few bits, low or high, still spread evenly, whatever the hasher and its seed. The
+/// shard is then chosen by multiply-shift on the scrambled high half.
+#[inline]
+fn shard_index(hash: u64, shards: usize) -> usize {
+    let mut h = hash;
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^= h >> 33;
+    (((h >> 32) * shards as u64) >> 32) as usize
+}
 
 impl<K, V, S, C> fmt::Debug for ShardedTtlCache<K, V, S, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -755,7 +769,7 @@ mod tests {
                     for i in 0..500u32 {
                         let k = (i + t) % 40;
                         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                            cache.get_or_insert_with(k, || match i % 13 {
+                            cache.get_or_insert_with(&k, || match i % 13 {
                                 0 => panic!("loader failure"),
                                 1 => 100, // heavier than a shard's budget: refused
                                 _ => 1,
