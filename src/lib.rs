@@ -67,6 +67,8 @@
 //! | feature | default | what it adds | cost |
 //! |---|---|---|---|
 //! | `bytes` | yes | [`Reset`] for `bytes::BytesMut` | the `bytes` dependency |
+//! | `serde` | no | `Serialize` for [`PoolStats`], [`CacheStats`](cache::CacheStats) (with `hit_ratio`, and `evictions` beside the evictions by cause), the eviction and refusal causes and the configuration errors | the `serde` dependency (with `derive`) |
+//! | `metrics` | no | `metrics`: publish pool and cache snapshots through the `metrics` facade under stable `poolkit_*` names | the `metrics` dependency; nothing on the hot path (snapshots are polled) |
 #![warn(
     missing_docs,
     unsafe_op_in_unsafe_fn,
@@ -76,8 +78,12 @@
 
 pub mod cache;
 pub mod implementation;
+#[cfg(feature = "metrics")]
+pub mod metrics;
 pub mod pool;
 mod reset;
+#[cfg(feature = "serde")]
+mod stats_serde;
 mod sync;
 
 pub use cache::{ManualClock, ShardedTtlCache, TtlCache};

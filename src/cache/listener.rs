@@ -28,6 +28,11 @@ use std::fmt;
 /// );
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize),
+    serde(rename_all = "snake_case")
+)]
 pub enum EvictionCause {
     /// Its time to live or time to idle passed.
     Expired,
@@ -55,6 +60,11 @@ pub enum EvictionCause {
 /// assert!(cache.is_empty());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize),
+    serde(rename_all = "snake_case")
+)]
 pub enum RefusalReason {
     /// The weigher gave the entry more weight than the whole weight budget (of its shard,
     /// for the concurrent cache): storing it would mean evicting everything, itself included.

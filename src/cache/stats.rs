@@ -26,6 +26,11 @@ use std::ops::AddAssign;
 /// assert_eq!(stats.inserts + stats.updates - stats.evictions(), cache.len() as u64);
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize),
+    serde(into = "crate::stats_serde::SerializedCacheStats")
+)]
 pub struct CacheStats {
     /// Lookups that found a live entry.
     pub hits: u64,
