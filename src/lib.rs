@@ -7,10 +7,17 @@
 //!   ([`OwnedPooled`], `Send + 'static`) guards.
 //! - [`Reset`]: "clear the contents, keep the allocation", for the std
 //!   collections and your own types.
+//! - [`Slots<T>`]: a list that keeps its elements' allocations across
+//!   clears, for the pooled `Vec<String>` that should not free its strings.
 //! - [`TtlCache`] and [`ShardedTtlCache`] ([`cache`]): the bounded cache an
 //!   unbounded `HashMap` cache should have been: bounded by entries and
 //!   optionally weight, per-entry TTL and time-to-idle, S3-FIFO eviction, an
 //!   eviction listener with a cause, single-flight loading.
+//! - [`buf`]: escape-avoiding byte buffers. [`BufPool`](buf::BufPool) keeps
+//!   buffers in power-of-two size classes under one byte budget across all
+//!   threads; `poolkit::buf::get(n)` replaces `Vec::with_capacity(n)` in one
+//!   line; pooled buffers freeze into `bytes::Bytes` without a copy and come
+//!   back when the last clone drops.
 //!
 //! # Quick start
 //!
@@ -66,7 +73,9 @@
 //!
 //! | feature | default | what it adds | cost |
 //! |---|---|---|---|
-//! | `bytes` | yes | [`Reset`] for `bytes::BytesMut` | the `bytes` dependency |
+//! | `bytes` | yes | [`Reset`] for `bytes::BytesMut`; `bytes::BufMut` for the buffer guards and `freeze` into `bytes::Bytes` | the `bytes` dependency |
+//! | `derive` | no | `#[derive(Reset)]`: resets every field, with `#[reset(skip)]` and `#[reset(value = ...)]` for the exceptions | the `poolkit-derive` proc-macro crate and `syn` |
+//! | `report` | no | [`report`]: before/after allocation reports (table, JSON, dhat profiles, SVG charts) for your own hot paths | `dhat`, `serde`, `serde_json`, `plotters` (SVG only); the one `unsafe` block of the crate, the allocator wrapper |
 //! | `serde` | no | `Serialize` for [`PoolStats`], [`CacheStats`](cache::CacheStats) (with `hit_ratio`, and `evictions` beside the evictions by cause), the eviction and refusal causes and the configuration errors | the `serde` dependency (with `derive`) |
 //! | `metrics` | no | `metrics`: publish pool and cache snapshots through the `metrics` facade under stable `poolkit_*` names | the `metrics` dependency; nothing on the hot path (snapshots are polled) |
 #![warn(
@@ -74,18 +83,30 @@
     unsafe_op_in_unsafe_fn,
     clippy::undocumented_unsafe_blocks
 )]
-#![forbid(unsafe_code)]
+// `deny`, not `forbid`: `unsafe` is allowed in two places only, each block
+// with a `// SAFETY:` comment: `buf`'s `bytes::BufMut` impls (an unsafe
+// trait) and the `report` feature's global allocator wrapper
+// (`src/report/alloc.rs`; implementing `GlobalAlloc` requires it).
+#![deny(unsafe_code)]
 
+pub mod buf;
 pub mod cache;
 pub mod implementation;
 #[cfg(feature = "metrics")]
 pub mod metrics;
 pub mod pool;
+#[cfg(feature = "report")]
+pub mod report;
 mod reset;
+pub mod slots;
 #[cfg(feature = "serde")]
 mod stats_serde;
 mod sync;
 
 pub use cache::{ManualClock, ShardedTtlCache, TtlCache};
 pub use pool::{OwnedPooled, Pool, PoolBuilder, PoolConfigError, PoolStats, Pooled};
+/// `#[derive(Reset)]`: resets every field (feature `derive`).
+#[cfg(feature = "derive")]
+pub use poolkit_derive::Reset;
 pub use reset::Reset;
+pub use slots::Slots;

@@ -1,4 +1,4 @@
-//! Publishing pool and cache statistics through the `metrics` crate's
+//! Publishing pool, buffer pool and cache statistics through the `metrics` crate's
 //! facade (feature `metrics`).
 //!
 //! Nothing here touches a hot path: the functions take a stats snapshot that
@@ -30,6 +30,20 @@
 //! | `poolkit_pool_trimmed_total` | counter | `pool` | [`PoolStats::trimmed`] |
 //! | `poolkit_pool_retained_objects` | gauge | `pool` | [`PoolStats::retained`] |
 //! | `poolkit_pool_outstanding_objects` | gauge | `pool` | [`PoolStats::outstanding`] |
+//! | `poolkit_buf_pool_gets_total` | counter | `pool` | [`BufStats::gets`] |
+//! | `poolkit_buf_pool_hits_total` | counter | `pool` | [`BufStats::hits`] |
+//! | `poolkit_buf_pool_misses_total` | counter | `pool` | [`BufStats::misses`] (class buffers allocated) |
+//! | `poolkit_buf_pool_oversize_total` | counter | `pool` | [`BufStats::oversize`] (requests above the top class) |
+//! | `poolkit_buf_pool_dropped_total` | counter | `pool`, `reason` = `budget` / `full` / `size` / `unwinding` | [`BufStats::rejected_budget`], [`BufStats::rejected_full`], [`BufStats::rejected_size`], [`BufStats::discarded_unwinding`] |
+//! | `poolkit_buf_pool_detached_total` | counter | `pool` | [`BufStats::detached`] |
+//! | `poolkit_buf_pool_trimmed_total` | counter | `pool` | [`BufStats::trimmed`] |
+//! | `poolkit_buf_pool_retained_buffers` | gauge | `pool` | [`BufStats::retained_buffers`] |
+//! | `poolkit_buf_pool_retained_bytes` | gauge | `pool` | [`BufStats::retained_bytes`] |
+//! | `poolkit_buf_pool_reserved_bytes` | gauge | `pool` | [`BufStats::reserved_bytes`] |
+//! | `poolkit_buf_pool_max_retained_bytes` | gauge | `pool` | [`BufStats::max_retained_bytes`] |
+//! | `poolkit_buf_pool_class_gets_total` | counter | `pool`, `class_bytes` | [`ClassStats::gets`] per size class |
+//! | `poolkit_buf_pool_class_misses_total` | counter | `pool`, `class_bytes` | [`ClassStats::misses`] per size class |
+//! | `poolkit_buf_pool_class_retained_bytes` | gauge | `pool`, `class_bytes` | [`ClassStats::retained_bytes`] per size class |
 //! | `poolkit_cache_hits_total` | counter | `cache` | [`CacheStats::hits`] |
 //! | `poolkit_cache_misses_total` | counter | `cache` | [`CacheStats::misses`] |
 //! | `poolkit_cache_inserts_total` | counter | `cache` | [`CacheStats::inserts`] |
@@ -61,6 +75,7 @@
 
 use ::metrics::{counter, gauge};
 
+use crate::buf::{BufStats, ClassStats};
 use crate::cache::CacheStats;
 use crate::pool::PoolStats;
 
@@ -123,6 +138,68 @@ pub fn publish_pool_stats(name: &str, stats: &PoolStats) {
     gauge!("poolkit_pool_retained_objects", "pool" => name.clone()).set(stats.retained as f64);
     gauge!("poolkit_pool_outstanding_objects", "pool" => name.clone())
         .set(stats.outstanding as f64);
+}
+
+/// Publishes a buffer pool's snapshot under the `poolkit_buf_pool_*` names,
+/// labelled `pool = name` (and `class_bytes` for the per-class figures).
+///
+/// Sets the counters to the snapshot's totals and the gauges to its levels
+/// (see the [module docs](self) for the names). Allocates the label strings
+/// and whatever the installed recorder allocates to look the metrics up.
+///
+/// # Examples
+///
+/// ```
+/// use poolkit::buf::BufPool;
+///
+/// let pool = BufPool::new();
+/// drop(pool.get(1000));
+/// poolkit::metrics::publish_buf_pool_stats("bytes", &pool.stats());
+/// assert_eq!(pool.stats().gets, 1);
+/// ```
+pub fn publish_buf_pool_stats(name: &str, stats: &BufStats) {
+    let name = name.to_owned();
+    let total = |metric: &'static str, value: u64| {
+        counter!(metric, "pool" => name.clone()).absolute(value);
+    };
+    let level = |metric: &'static str, value: usize| {
+        gauge!(metric, "pool" => name.clone()).set(value as f64);
+    };
+    total("poolkit_buf_pool_gets_total", stats.gets);
+    total("poolkit_buf_pool_hits_total", stats.hits);
+    total("poolkit_buf_pool_misses_total", stats.misses);
+    total("poolkit_buf_pool_oversize_total", stats.oversize);
+    for (reason, value) in [
+        ("budget", stats.rejected_budget),
+        ("full", stats.rejected_full),
+        ("size", stats.rejected_size),
+        ("unwinding", stats.discarded_unwinding),
+    ] {
+        counter!("poolkit_buf_pool_dropped_total", "pool" => name.clone(), "reason" => reason)
+            .absolute(value);
+    }
+    total("poolkit_buf_pool_detached_total", stats.detached);
+    total("poolkit_buf_pool_trimmed_total", stats.trimmed);
+    level("poolkit_buf_pool_retained_buffers", stats.retained_buffers);
+    level("poolkit_buf_pool_retained_bytes", stats.retained_bytes);
+    level("poolkit_buf_pool_reserved_bytes", stats.reserved_bytes);
+    level(
+        "poolkit_buf_pool_max_retained_bytes",
+        stats.max_retained_bytes,
+    );
+    for class in &stats.classes {
+        publish_class(&name, class);
+    }
+}
+
+fn publish_class(pool: &str, class: &ClassStats) {
+    let labels = [
+        ("pool", pool.to_owned()),
+        ("class_bytes", class.size.to_string()),
+    ];
+    counter!("poolkit_buf_pool_class_gets_total", &labels).absolute(class.gets);
+    counter!("poolkit_buf_pool_class_misses_total", &labels).absolute(class.misses);
+    gauge!("poolkit_buf_pool_class_retained_bytes", &labels).set(class.retained_bytes as f64);
 }
 
 /// Publishes a cache's snapshot under the `poolkit_cache_*` names, labelled

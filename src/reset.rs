@@ -23,7 +23,8 @@ use std::hash::BuildHasher;
 ///
 /// | type | keeps its allocation? |
 /// |---|---|
-/// | `Vec`, `String`, `VecDeque`, `HashMap`, `HashSet`, `BinaryHeap` | yes: `clear()` keeps the capacity |
+/// | `Vec`, `String`, `VecDeque`, `HashMap`, `HashSet`, `BinaryHeap` | yes: `clear()` keeps the capacity, but **drops the elements**, and with them whatever they own |
+/// | [`Slots<T>`](crate::Slots) | yes, and the elements too: each is reset in place and reused by the next push |
 /// | `BTreeMap`, `BTreeSet` | **no**: a B-tree frees its nodes when cleared; pooling one saves only the (small) root value |
 /// | `Box<T>` | the box itself is kept; the contents follow `T`'s rule |
 /// | `Option<T>` | set to `None`: the inner value is dropped |
@@ -40,9 +41,14 @@ use std::hash::BuildHasher;
 /// assert!(v.is_empty());
 /// assert!(v.capacity() >= 64); // the allocation is still there
 ///
-/// // Your own types: clear every field, keep the buffers.
+/// // Your own types: reset every field, keep the buffers. (With the
+/// // `derive` feature, `#[derive(Reset)]` writes this impl, and cannot
+/// // forget a field added later.)
+/// use poolkit::Slots;
+///
+/// #[derive(Default)]
 /// struct Scratch {
-///     words: Vec<String>,
+///     words: Slots<String>, // not `Vec<String>`: see below
 ///     line: String,
 /// }
 /// impl Reset for Scratch {
@@ -51,6 +57,38 @@ use std::hash::BuildHasher;
 ///         self.line.reset();
 ///     }
 /// }
+///
+/// let mut scratch = Scratch::default();
+/// scratch.line.push_str("GET /index.html");
+/// for word in scratch.line.split(' ') {
+///     scratch.words.push_with(|w| w.push_str(word));
+/// }
+/// scratch.reset();
+/// assert!(scratch.line.is_empty() && scratch.words.is_empty());
+/// // The two Strings are kept, emptied, for the next line:
+/// assert_eq!(scratch.words.retained(), 2);
+/// ```
+///
+/// # Collections of owning values: `Vec<String>` versus `Slots<String>`
+///
+/// `Vec<T>::reset` keeps the `Vec`'s own buffer but drops every element: a
+/// pooled `Vec<String>` frees all its `String`s on each reset, and every
+/// field pushed into it next is a fresh allocation. When the elements own
+/// memory, use [`Slots<T>`](crate::Slots), which resets them in place:
+///
+/// ```
+/// use poolkit::{Reset, Slots};
+///
+/// let mut fields: Vec<String> = vec![String::with_capacity(64)];
+/// fields.reset();
+/// assert_eq!(fields.capacity(), 1); // the outer buffer is kept...
+/// // ...but the String and its 64 bytes are gone.
+///
+/// let mut fields: Slots<String> = Slots::new();
+/// fields.push(String::with_capacity(64));
+/// fields.reset();
+/// assert!(fields.is_empty());
+/// assert!(fields.push_with(|_| {}).capacity() >= 64); // the String is kept
 /// ```
 pub trait Reset {
     /// Clears the value's contents, keeping its allocation where the type

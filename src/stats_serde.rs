@@ -1,6 +1,6 @@
 //! The serialized forms of the stats snapshots (feature `serde`).
 //!
-//! [`PoolStats`] and [`CacheStats`] serialize through these views: every
+//! [`PoolStats`], [`BufStats`] and [`CacheStats`] serialize through these views: every
 //! counter under its Rust field name, plus the derived figures a dashboard
 //! reads (`hit_ratio`, and for the cache the `evictions` total beside the
 //! evictions by cause). The conversions destructure the snapshots without
@@ -10,6 +10,7 @@
 
 use serde::Serialize;
 
+use crate::buf::{BufStats, ClassStats};
 use crate::cache::CacheStats;
 use crate::pool::PoolStats;
 
@@ -120,6 +121,70 @@ impl From<CacheStats> for SerializedCacheStats {
             evicted_removed,
             evictions: stats.evictions(),
             hit_ratio: stats.hit_ratio(),
+        }
+    }
+}
+
+/// The serialized form of [`BufStats`]: its counters, its classes and
+/// `hit_ratio`.
+#[derive(Serialize)]
+pub(crate) struct SerializedBufStats {
+    gets: u64,
+    hits: u64,
+    misses: u64,
+    oversize: u64,
+    rejected_budget: u64,
+    rejected_full: u64,
+    rejected_size: u64,
+    discarded_unwinding: u64,
+    detached: u64,
+    trimmed: u64,
+    retained_buffers: usize,
+    retained_bytes: usize,
+    reserved_bytes: usize,
+    max_retained_bytes: usize,
+    /// Requests served with a kept buffer, over all requests (0.0 before
+    /// the first).
+    hit_ratio: f64,
+    classes: Vec<ClassStats>,
+}
+
+impl From<BufStats> for SerializedBufStats {
+    fn from(stats: BufStats) -> Self {
+        let BufStats {
+            classes,
+            gets,
+            hits,
+            misses,
+            oversize,
+            rejected_budget,
+            rejected_full,
+            rejected_size,
+            discarded_unwinding,
+            detached,
+            trimmed,
+            retained_buffers,
+            retained_bytes,
+            reserved_bytes,
+            max_retained_bytes,
+        } = stats;
+        Self {
+            gets,
+            hits,
+            misses,
+            oversize,
+            rejected_budget,
+            rejected_full,
+            rejected_size,
+            discarded_unwinding,
+            detached,
+            trimmed,
+            retained_buffers,
+            retained_bytes,
+            reserved_bytes,
+            max_retained_bytes,
+            hit_ratio: ratio(hits, gets),
+            classes,
         }
     }
 }

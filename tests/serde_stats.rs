@@ -126,3 +126,47 @@ fn configuration_errors_serialize_with_their_fields() {
         json!(usize::MAX as u64)
     );
 }
+
+#[test]
+fn buffer_pool_stats_serialize_totals_classes_and_the_hit_ratio() {
+    let pool = poolkit::buf::BufPool::builder()
+        .min_class(1024)
+        .max_class(2048)
+        .build()
+        .unwrap();
+    drop(pool.get(1000)); // miss
+    drop(pool.get(1000)); // hit
+    drop(pool.get(1000)); // hit
+    drop(pool.get(1000)); // hit
+    drop(pool.get(2000)); // miss
+    let stats = pool.stats();
+    let value = serde_json::to_value(&stats).unwrap();
+    assert_eq!(value["gets"], 5);
+    assert_eq!(value["hits"], 3);
+    assert_eq!(value["misses"], 2);
+    assert_eq!(value["oversize"], 0);
+    assert_eq!(value["retained_buffers"], 2);
+    assert_eq!(value["retained_bytes"], stats.retained_bytes);
+    assert_eq!(value["max_retained_bytes"], stats.max_retained_bytes);
+    assert_eq!(value["hit_ratio"], 0.6);
+    let classes = value["classes"].as_array().unwrap();
+    assert_eq!(classes.len(), 2);
+    assert_eq!(classes[0]["size"], 1024);
+    assert_eq!(classes[0]["gets"], 4);
+    assert_eq!(classes[0]["hits"], 3);
+    assert_eq!(classes[1]["size"], 2048);
+    assert_eq!(classes[1]["misses"], 1);
+    // Every total counter, the classes and the derived hit ratio.
+    assert_eq!(value.as_object().unwrap().len(), 16, "{value}");
+}
+
+#[test]
+fn buffer_pool_configuration_errors_serialize_with_their_fields() {
+    let error = poolkit::buf::BufPool::builder()
+        .min_class(100)
+        .build()
+        .unwrap_err();
+    let value = serde_json::to_value(&error).unwrap();
+    assert_eq!(value["not_power_of_two"]["field"], "min_class", "{value}");
+    assert_eq!(value["not_power_of_two"]["value"], 100);
+}

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use poolkit::cache::{ManualClock, TtlCache};
+use poolkit::report::Probe;
 use poolkit::Pool;
 
 /// Size of one rendered response.
@@ -63,7 +64,8 @@ pub fn leaking_cache(quick: bool) -> crate::Workload {
     let stream_with = stream.clone();
     crate::Workload {
         name: "response cache",
-        without: Box::new(move || {
+        change: "an unbounded HashMap cache -> a bounded TtlCache of pooled buffers",
+        without: Box::new(move |probe: &mut Probe| {
             let mut cache: HashMap<u64, Vec<u8>> = HashMap::new();
             for &key in stream.iter() {
                 let body = cache.entry(key).or_insert_with(|| {
@@ -72,10 +74,11 @@ pub fn leaking_cache(quick: bool) -> crate::Workload {
                     buf
                 });
                 send(body);
+                probe.tick();
             }
             black_box(cache.len());
         }),
-        with: Box::new(move || {
+        with: Box::new(move |probe: &mut Probe| {
             let clock = ManualClock::new();
             let pool = Arc::new(Pool::new(|| Vec::<u8>::with_capacity(RESPONSE_BYTES)));
             let mut cache = TtlCache::builder(capacity)
@@ -94,6 +97,7 @@ pub fn leaking_cache(quick: bool) -> crate::Workload {
                     })
                     .expect("a response is never refused: no weigher, TTL > 0");
                 send(body);
+                probe.tick();
             }
             black_box(cache.len());
         }),

@@ -1,34 +1,39 @@
-//! The allocation report: realistic hot paths run without and with poolkit
-//! under dhat's heap profiler; prints heap allocations, bytes allocated and
-//! peak live bytes for each, side by side.
+//! The allocation report, the README's first command: realistic hot paths
+//! run before (the usual code) and after (with poolkit), each in processes
+//! of its own, through the public [`poolkit::report`] API.
 //!
 //! ```text
-//! cargo run --release --example alloc_report            # full run
-//! cargo run --release --example alloc_report -- --quick # small, for CI
+//! cargo run --release --features report --example alloc_report            # full run
+//! cargo run --release --features report --example alloc_report -- --quick # small, for CI
+//! cargo run --release --features report --example alloc_report -- --help  # flags
 //! ```
 //!
-//! Each (workload, variant) runs in a child process of its own, so that the
-//! peak live bytes of one never hide behind another's.
+//! Writes `report.json`, one dhat profile per (workload, variant) and one SVG
+//! chart per workload to `target/poolkit-report/` and prints the table.
 
 mod cache_workload;
 
 use std::fmt::Write as _;
 use std::hint::black_box;
-use std::io::Write as _;
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
+
+use poolkit::report::{Alloc, Probe, Report};
 
 #[global_allocator]
-static ALLOC: dhat::Alloc = dhat::Alloc;
+static ALLOC: Alloc = Alloc;
 
 /// One hot path, written twice: the way it is usually written and with
-/// poolkit. Each closure runs the whole stream of requests once.
+/// poolkit. Each closure runs the whole stream of requests once and ticks
+/// the probe once per request.
 pub struct Workload {
     /// Row label.
     pub name: &'static str,
+    /// What changed, in one line.
+    pub change: &'static str,
     /// The usual version, without poolkit.
-    pub without: Box<dyn Fn()>,
+    pub without: Box<dyn FnMut(&mut Probe)>,
     /// The same work with poolkit.
-    pub with: Box<dyn Fn()>,
+    pub with: Box<dyn FnMut(&mut Probe)>,
 }
 
 /// Response bodies: every request renders a small JSON body into a byte
@@ -56,19 +61,22 @@ fn response_bodies(quick: bool) -> Workload {
     }
     Workload {
         name: "response bodies",
-        without: Box::new(move || {
+        change: "a fresh, growing Vec<u8> per request -> a pooled buffer (Pool<Vec<u8>>)",
+        without: Box::new(move |probe: &mut Probe| {
             for request in 0..requests {
                 let mut body = Vec::new();
                 render(&mut body, request);
                 send(&body);
+                probe.tick();
             }
         }),
-        with: Box::new(move || {
+        with: Box::new(move |probe: &mut Probe| {
             let pool = poolkit::Pool::new(|| Vec::<u8>::with_capacity(4096));
             for request in 0..requests {
                 let mut body = pool.get();
                 render(&mut body, request);
                 send(&body);
+                probe.tick();
             }
         }),
     }
@@ -106,15 +114,17 @@ fn parsed_lines(quick: bool) -> Workload {
     }
     Workload {
         name: "parsed lines",
-        without: Box::new(move || {
+        change: "a Vec<String> per line -> a pooled value that keeps its strings",
+        without: Box::new(move |probe: &mut Probe| {
             let mut text = String::with_capacity(128);
             for i in 0..lines {
                 line_text(i, &mut text);
                 let fields: Vec<String> = text.split(' ').map(str::to_owned).collect();
                 black_box(&fields);
+                probe.tick();
             }
         }),
-        with: Box::new(move || {
+        with: Box::new(move |probe: &mut Probe| {
             let pool = poolkit::Pool::new(Fields::default);
             let mut text = String::with_capacity(128);
             for i in 0..lines {
@@ -124,6 +134,7 @@ fn parsed_lines(quick: bool) -> Workload {
                     fields.push(field);
                 }
                 black_box(fields.as_slice());
+                probe.tick();
             }
         }),
     }
@@ -169,125 +180,16 @@ fn workloads(quick: bool) -> Vec<Workload> {
     ]
 }
 
-/// What dhat saw while one closure ran.
-struct Measured {
-    allocations: u64,
-    bytes: u64,
-    peak_live: u64,
-}
-
-fn measure(run: &dyn Fn()) -> Measured {
-    let _profiler = dhat::Profiler::builder().testing().build();
-    let before = dhat::HeapStats::get();
-    run();
-    let after = dhat::HeapStats::get();
-    Measured {
-        allocations: after.total_blocks - before.total_blocks,
-        bytes: after.total_bytes - before.total_bytes,
-        // The profiler started with this closure, so its peak is this run's.
-        peak_live: after.max_bytes as u64 - before.curr_bytes as u64,
-    }
-}
-
-/// Child mode: `--child <index> <with|without> [--quick]` prints one line.
-fn child(args: &[String]) -> ExitCode {
-    let quick = args.iter().any(|a| a == "--quick");
-    let index: usize = args[2].parse().expect("workload index");
-    let list = workloads(quick);
-    let workload = &list[index];
-    let run = if args[3] == "with" {
-        &workload.with
-    } else {
-        &workload.without
-    };
-    let m = measure(run.as_ref());
-    println!("{} {} {}", m.allocations, m.bytes, m.peak_live);
-    ExitCode::SUCCESS
-}
-
-fn run_child(index: usize, variant: &str, quick: bool) -> Measured {
-    let exe = std::env::current_exe().expect("path of this example");
-    let mut cmd = Command::new(exe);
-    cmd.args(["--child", &index.to_string(), variant]);
-    if quick {
-        cmd.arg("--quick");
-    }
-    let out = cmd.output().expect("run the measurement child");
-    assert!(
-        out.status.success(),
-        "child failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).expect("utf-8");
-    let line = text.lines().last().expect("a result line");
-    let nums: Vec<u64> = line
-        .split_whitespace()
-        .map(|n| n.parse().expect("number"))
-        .collect();
-    Measured {
-        allocations: nums[0],
-        bytes: nums[1],
-        peak_live: nums[2],
-    }
-}
-
-fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn ratio(before: u64, after: u64) -> String {
-    if after == 0 {
-        "all saved".to_string()
-    } else {
-        format!("{:.1}x fewer", before as f64 / after as f64)
-    }
-}
-
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().collect();
-    if args.get(1).map(String::as_str) == Some("--child") {
-        return child(&args);
+    let mut report = Report::from_args();
+    report.title("poolkit allocation report: each hot path before and after poolkit");
+    for workload in workloads(report.is_quick()) {
+        report.scenario(
+            workload.name,
+            workload.change,
+            workload.without,
+            workload.with,
+        );
     }
-    let quick = args.iter().any(|a| a == "--quick");
-    let names: Vec<&str> = workloads(quick).iter().map(|w| w.name).collect();
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(
-        out,
-        "poolkit allocation report{} (dhat heap profiler; each row in its own process)\n",
-        if quick { " --quick" } else { "" }
-    );
-    let _ = writeln!(
-        out,
-        "{:<22} {:<9} {:>13} {:>16} {:>16}   allocations saved",
-        "workload", "variant", "allocations", "bytes allocated", "peak live bytes",
-    );
-    for (index, name) in names.iter().enumerate() {
-        let without = run_child(index, "without", quick);
-        let with = run_child(index, "with", quick);
-        for (variant, m) in [("no pool", &without), ("poolkit", &with)] {
-            let _ = writeln!(
-                out,
-                "{:<22} {:<9} {:>13} {:>16} {:>16}   {}",
-                if variant == "no pool" { name } else { "" },
-                variant,
-                thousands(m.allocations),
-                thousands(m.bytes),
-                thousands(m.peak_live),
-                if variant == "poolkit" {
-                    ratio(without.allocations, with.allocations)
-                } else {
-                    String::new()
-                }
-            );
-        }
-    }
-    ExitCode::SUCCESS
+    report.run()
 }

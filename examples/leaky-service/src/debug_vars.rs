@@ -12,6 +12,8 @@ use crate::store::Store;
 
 /// The name the request-buffer pool is published under.
 pub const BUFFER_POOL_NAME: &str = "request_buffers";
+/// The name the path-string pool is published under.
+pub const PATH_POOL_NAME: &str = "path_strings";
 /// The name the response cache is published under.
 pub const RESPONSE_CACHE_NAME: &str = "responses";
 
@@ -46,8 +48,14 @@ fn publish(store: &Store) {
     counter!("service_heap_allocations_total").absolute(heap.allocations);
     counter!("service_heap_deallocations_total").absolute(heap.deallocations);
     gauge!("service_response_cache_entries").set(store.cache_entries() as f64);
-    if let Store::Pooled { buffers, cache } = store {
-        poolkit::metrics::publish_pool_stats(BUFFER_POOL_NAME, &buffers.stats());
+    if let Store::Pooled {
+        buffers,
+        paths,
+        cache,
+    } = store
+    {
+        poolkit::metrics::publish_buf_pool_stats(BUFFER_POOL_NAME, &buffers.stats());
+        poolkit::metrics::publish_pool_stats(PATH_POOL_NAME, &paths.stats());
         poolkit::metrics::publish_cache_stats(
             RESPONSE_CACHE_NAME,
             &cache.stats(),
@@ -62,6 +70,7 @@ fn publish(store: &Store) {
 /// and `caches`, each an object of named stats.
 pub fn json(store: &Store, config: &ServerConfig) -> Value {
     let mut pools = serde_json::Map::new();
+    let mut buffer_pools = serde_json::Map::new();
     let mut caches = serde_json::Map::new();
     match store {
         Store::Leaky { .. } => {
@@ -76,15 +85,29 @@ pub fn json(store: &Store, config: &ServerConfig) -> Value {
                 }),
             );
         }
-        Store::Pooled { buffers, cache } => {
-            pools.insert(
+        Store::Pooled {
+            buffers,
+            paths,
+            cache,
+        } => {
+            buffer_pools.insert(
                 BUFFER_POOL_NAME.into(),
                 json!({
-                    "kind": "Pool<Vec<u8>>",
-                    "object_bytes": config.buffer_bytes,
-                    "local_capacity": buffers.local_capacity(),
-                    "shared_capacity": buffers.shared_capacity(),
+                    "kind": "BufPool",
+                    "request_bytes": config.buffer_bytes,
+                    "max_class": buffers.max_class(),
+                    "max_retained_bytes": buffers.max_retained_bytes(),
+                    "thread_cache_bytes": buffers.thread_cache_bytes(),
                     "stats": buffers.stats(),
+                }),
+            );
+            pools.insert(
+                PATH_POOL_NAME.into(),
+                json!({
+                    "kind": "Pool<String>",
+                    "local_capacity": paths.local_capacity(),
+                    "shared_capacity": paths.shared_capacity(),
+                    "stats": paths.stats(),
                 }),
             );
             caches.insert(
@@ -104,7 +127,7 @@ pub fn json(store: &Store, config: &ServerConfig) -> Value {
         "memstats": heap_stats(),
         "mode": config.mode.name(),
         "pools": pools,
-        "buffer_pools": {},
+        "buffer_pools": buffer_pools,
         "caches": caches,
     })
 }

@@ -78,11 +78,32 @@ async fn load(config: LoadConfig) -> std::io::Result<()> {
         "sent {} requests for {} distinct keys over {} connections in {:.2?}: {} ok, {} failed",
         config.requests, config.keys, config.connections, report.elapsed, report.ok, report.failed
     );
-    let live = |vars: &serde_json::Value| vars["memstats"]["live_bytes"].as_u64().unwrap_or(0);
+    let number = |vars: &serde_json::Value, pointer: &str| {
+        vars.pointer(pointer)
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0)
+    };
+    let mib = |bytes: u64| bytes as f64 / (1 << 20) as f64;
     println!(
-        "live heap: {:.1} MiB before, {:.1} MiB after",
-        live(&before) as f64 / (1 << 20) as f64,
-        live(&after) as f64 / (1 << 20) as f64
+        "live heap: {:.1} MiB before, {:.1} MiB after (peak {:.1} MiB)",
+        mib(number(&before, "/memstats/live_bytes")),
+        mib(number(&after, "/memstats/live_bytes")),
+        mib(number(&after, "/memstats/peak_live_bytes")),
+    );
+    let allocations = number(&after, "/memstats/allocations")
+        .saturating_sub(number(&before, "/memstats/allocations"));
+    let allocated = number(&after, "/memstats/allocated_bytes")
+        .saturating_sub(number(&before, "/memstats/allocated_bytes"));
+    println!(
+        "server allocations during the run: {allocations} ({:.1} per request), {:.1} MiB ({:.1} KiB per request)",
+        allocations as f64 / config.requests as f64,
+        mib(allocated),
+        allocated as f64 / 1024.0 / config.requests as f64
+    );
+    println!(
+        "response cache entries: {} before, {} after",
+        number(&before, "/caches/responses/entries"),
+        number(&after, "/caches/responses/entries"),
     );
     Ok(())
 }

@@ -3,18 +3,28 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use std::fmt::Write as _;
+
 use bytes::Bytes;
+use poolkit::buf::{BufConfigError, BufPool};
 use poolkit::cache::CacheConfigError;
 use poolkit::{Pool, PoolConfigError, ShardedTtlCache};
 
 use crate::config::{Mode, ServerConfig};
 
-/// Buffers kept per thread by the pooled mode's pool.
-const BUFFERS_PER_THREAD: usize = 2;
-/// Buffers kept in the pooled mode's shared queue.
-const SHARED_BUFFERS: usize = 8;
+/// The most bytes of request buffers the pooled mode keeps, all threads together.
+pub const BUFFER_BUDGET_BYTES: usize = 16 << 20;
+/// Of which one thread's cache keeps at most this many.
+const THREAD_BUFFER_BYTES: usize = 4 << 20;
+/// Path strings kept per thread, and in the shared queue.
+const PATHS_PER_THREAD: usize = 4;
+const SHARED_PATHS: usize = 16;
+/// A path string that grew past this is freed on return, not kept.
+const MAX_KEPT_PATH_BYTES: usize = 1024;
 
 /// The state of one mode.
+// One per server: the size difference between the variants costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Store {
     /// The story's service: nothing is bounded.
     Leaky {
@@ -23,9 +33,10 @@ pub enum Store {
     },
     /// The cure.
     Pooled {
-        /// Request buffers, bounded (per thread and shared) and refused on
-        /// return if they grew past twice their size.
-        buffers: Arc<Pool<Vec<u8>>>,
+        /// Request buffers from size classes under one byte budget.
+        buffers: Arc<BufPool>,
+        /// Scratch strings to build the cache lookup key in.
+        paths: Pool<String>,
         /// Rendered responses by path, bounded by entries and a TTL.
         cache: ShardedTtlCache<String, Bytes>,
     },
@@ -35,6 +46,8 @@ pub enum Store {
 #[derive(Debug)]
 pub enum StoreError {
     /// The buffer pool's configuration.
+    Buffers(BufConfigError),
+    /// The path pool's configuration.
     Pool(PoolConfigError),
     /// The cache's configuration.
     Cache(CacheConfigError),
@@ -43,6 +56,7 @@ pub enum StoreError {
 impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            StoreError::Buffers(e) => e.fmt(f),
             StoreError::Pool(e) => e.fmt(f),
             StoreError::Cache(e) => e.fmt(f),
         }
@@ -59,11 +73,16 @@ impl Store {
                 cache: Mutex::new(HashMap::new()),
             },
             Mode::Pooled => {
-                let buffer_bytes = config.buffer_bytes;
-                let buffers = Pool::builder(move || Vec::with_capacity(buffer_bytes))
-                    .accept(move |buffer| buffer.capacity() <= 2 * buffer_bytes)
-                    .local_capacity(BUFFERS_PER_THREAD)
-                    .shared_capacity(SHARED_BUFFERS)
+                let buffers = BufPool::builder()
+                    .max_class(config.buffer_bytes.next_power_of_two().max(64))
+                    .max_retained_bytes(BUFFER_BUDGET_BYTES)
+                    .thread_cache_bytes(THREAD_BUFFER_BYTES)
+                    .build()
+                    .map_err(StoreError::Buffers)?;
+                let paths = Pool::builder(|| String::with_capacity(64))
+                    .accept(|path| path.capacity() <= MAX_KEPT_PATH_BYTES)
+                    .local_capacity(PATHS_PER_THREAD)
+                    .shared_capacity(SHARED_PATHS)
                     .build()
                     .map_err(StoreError::Pool)?;
                 let cache = ShardedTtlCache::builder(config.cache_capacity)
@@ -72,6 +91,7 @@ impl Store {
                     .map_err(StoreError::Cache)?;
                 Store::Pooled {
                     buffers: Arc::new(buffers),
+                    paths,
                     cache,
                 }
             }
@@ -83,9 +103,9 @@ impl Store {
     /// the response into the buffer, wait for the (simulated) slow client with
     /// the buffer held, and answer with the buffer's bytes.
     pub async fn item(&self, key: &str, config: &ServerConfig) -> Bytes {
-        let path = format!("/item/{key}");
         match self {
             Store::Leaky { cache } => {
+                let path = format!("/item/{key}");
                 // Go's `buf := make([]byte, 1<<20)`, on every request.
                 let mut buffer = vec![0u8; config.buffer_bytes];
                 let cached = cache
@@ -108,17 +128,27 @@ impl Store {
                 tokio::task::yield_now().await;
                 Bytes::copy_from_slice(&buffer[..payload.len()])
             }
-            Store::Pooled { buffers, cache } => {
+            Store::Pooled {
+                buffers,
+                paths,
+                cache,
+            } => {
                 // An owned guard: `Send + 'static`, so it lives across the
                 // `.await` below, and goes back to the pool when dropped.
-                let mut buffer = buffers.get_owned();
-                let payload = match cache.get(path.as_str()) {
+                let mut buffer = buffers.get_owned(config.buffer_bytes);
+                let cached = {
+                    // The lookup key in a pooled string: a hit allocates no key.
+                    let mut path = paths.get();
+                    let _ = write!(path, "/item/{key}");
+                    cache.get(path.as_str())
+                };
+                let payload = match cached {
                     Some(payload) => payload,
                     None => {
                         let payload = render(key, config.payload_bytes);
                         // A refusal (never for this configuration) only means
                         // the payload is not cached.
-                        let _ = cache.insert(path, payload.clone());
+                        let _ = cache.insert(format!("/item/{key}"), payload.clone());
                         payload
                     }
                 };

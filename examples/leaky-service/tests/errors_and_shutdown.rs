@@ -113,7 +113,8 @@ async fn prometheus_text_names_the_pool_and_cache_metrics() {
         assert_eq!(response.status, 200);
         let text = response.text();
         for line in [
-            "poolkit_pool_gets_total{pool=\"request_buffers\"} 20",
+            "poolkit_buf_pool_gets_total{pool=\"request_buffers\"} 20",
+            "poolkit_pool_gets_total{pool=\"path_strings\"} 20",
             "poolkit_cache_hits_total{cache=\"responses\"} 15",
             "poolkit_cache_misses_total{cache=\"responses\"} 5",
             "poolkit_cache_entries{cache=\"responses\"} 5",

@@ -177,3 +177,98 @@ fn publishing_twice_sets_totals_instead_of_adding_them() {
         .map(|(.., value)| value);
     assert_eq!(gets, Some(DebugValue::Counter(1)));
 }
+
+#[test]
+fn buffer_pool_stats_are_published_under_their_documented_names() {
+    let pool = poolkit::buf::BufPool::builder()
+        .min_class(1024)
+        .max_class(4096)
+        .build()
+        .unwrap();
+    drop(pool.get(1000)); // a miss in the 1 KiB class
+    drop(pool.get(1000)); // a hit
+    drop(pool.get(3000)); // a miss in the 4 KiB class
+    drop(pool.get(10_000)); // above the top class: oversize, freed on return
+    let stats = pool.stats();
+    let metrics = published(|| poolkit::metrics::publish_buf_pool_stats("bytes", &stats));
+    let named = |name: &str| metrics[name];
+    assert_eq!(
+        named("counter poolkit_buf_pool_gets_total{pool=bytes}"),
+        4.0
+    );
+    assert_eq!(
+        named("counter poolkit_buf_pool_hits_total{pool=bytes}"),
+        1.0
+    );
+    assert_eq!(
+        named("counter poolkit_buf_pool_misses_total{pool=bytes}"),
+        2.0
+    );
+    assert_eq!(
+        named("counter poolkit_buf_pool_oversize_total{pool=bytes}"),
+        1.0
+    );
+    assert_eq!(
+        named("counter poolkit_buf_pool_dropped_total{pool=bytes,reason=size}"),
+        1.0
+    );
+    assert_eq!(
+        named("counter poolkit_buf_pool_dropped_total{pool=bytes,reason=budget}"),
+        0.0
+    );
+    assert_eq!(
+        named("counter poolkit_buf_pool_dropped_total{pool=bytes,reason=full}"),
+        0.0
+    );
+    assert_eq!(
+        named("counter poolkit_buf_pool_dropped_total{pool=bytes,reason=unwinding}"),
+        0.0
+    );
+    assert_eq!(
+        named("counter poolkit_buf_pool_detached_total{pool=bytes}"),
+        0.0
+    );
+    assert_eq!(
+        named("counter poolkit_buf_pool_trimmed_total{pool=bytes}"),
+        0.0
+    );
+    assert_eq!(
+        named("gauge poolkit_buf_pool_retained_buffers{pool=bytes}"),
+        2.0
+    );
+    assert_eq!(
+        named("gauge poolkit_buf_pool_retained_bytes{pool=bytes}"),
+        stats.retained_bytes as f64
+    );
+    assert!(stats.retained_bytes >= 1024 + 4096);
+    assert_eq!(
+        named("gauge poolkit_buf_pool_reserved_bytes{pool=bytes}"),
+        stats.reserved_bytes as f64
+    );
+    assert_eq!(
+        named("gauge poolkit_buf_pool_max_retained_bytes{pool=bytes}"),
+        stats.max_retained_bytes as f64
+    );
+    // Per class (1, 2 and 4 KiB): gets, misses and kept bytes.
+    assert_eq!(
+        named("counter poolkit_buf_pool_class_gets_total{pool=bytes,class_bytes=1024}"),
+        2.0
+    );
+    assert_eq!(
+        named("counter poolkit_buf_pool_class_misses_total{pool=bytes,class_bytes=1024}"),
+        1.0
+    );
+    assert_eq!(
+        named("counter poolkit_buf_pool_class_gets_total{pool=bytes,class_bytes=2048}"),
+        0.0
+    );
+    assert_eq!(
+        named("counter poolkit_buf_pool_class_misses_total{pool=bytes,class_bytes=4096}"),
+        1.0
+    );
+    assert_eq!(
+        named("gauge poolkit_buf_pool_class_retained_bytes{pool=bytes,class_bytes=4096}"),
+        stats.classes[2].retained_bytes as f64
+    );
+    assert_eq!(metrics.len(), 14 + 3 * 3, "{metrics:#?}");
+}

@@ -9,6 +9,7 @@
 mod support;
 
 use leaky_service::client::{self, run_load};
+use leaky_service::store::BUFFER_BUDGET_BYTES;
 use leaky_service::LoadConfig;
 use serde_json::Value;
 use support::Server;
@@ -70,27 +71,22 @@ fn u64_at(vars: &Value, pointer: &str) -> u64 {
         .unwrap_or_else(|| panic!("no number at {pointer} in {vars}"))
 }
 
-/// The pooled mode's live-heap ceiling: every buffer the pool may keep
-/// (`threads × local_capacity + shared_capacity`) plus one per connection in
-/// flight, the cache full of entries (payload plus key and bookkeeping,
-/// rounded up to 2 × payload), and 4 MiB for the runtime, sockets and the
-/// rest. With 2 runtime threads: (2 × 2 + 8 + 8) MiB + 8 MiB + 4 MiB = 32 MiB.
-fn pooled_heap_ceiling(vars: &Value) -> u64 {
-    let pool = &vars["pools"]["request_buffers"];
-    let buffer_bytes = u64_at(pool, "/object_bytes");
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
-    let buffers = threads * u64_at(pool, "/local_capacity")
-        + u64_at(pool, "/shared_capacity")
-        + CONNECTIONS as u64;
-    buffers * buffer_bytes + CACHE_CAPACITY * 2 * PAYLOAD_BYTES + 4 * MIB
-}
+/// The pooled mode's live-heap ceiling, whatever the number of keys: the
+/// buffer pool's byte budget, one 1 MiB buffer per connection in flight, the
+/// cache full (payload plus key and bookkeeping, rounded up to 2 × payload),
+/// and 4 MiB for the runtime, sockets, the path pool and the rest:
+/// 16 + 8 + 8 + 4 = 36 MiB.
+const POOLED_HEAP_CEILING: u64 = BUFFER_BUDGET_BYTES as u64
+    + CONNECTIONS as u64 * MIB
+    + CACHE_CAPACITY * 2 * PAYLOAD_BYTES
+    + 4 * MIB;
 
 #[tokio::test]
 async fn pooled_mode_reuses_buffers_and_stays_under_its_heap_ceiling_whatever_the_keys() {
     let server = start("pooled");
     let few = load(&server, 1000, FEW_KEYS).await;
     let many = load(&server, 3000, MANY_KEYS).await;
-    let ceiling = pooled_heap_ceiling(&many);
+    let ceiling = POOLED_HEAP_CEILING;
 
     for vars in [&few, &many] {
         let entries = u64_at(vars, "/caches/responses/entries");
@@ -107,14 +103,19 @@ async fn pooled_mode_reuses_buffers_and_stays_under_its_heap_ceiling_whatever_th
             >= (MANY_KEYS as u64) - CACHE_CAPACITY
     );
 
-    // Buffers are reused: 4000 requests, a handful of factory calls.
-    let pool = &many["pools"]["request_buffers"]["stats"];
-    let hits = u64_at(pool, "/local_hits") + u64_at(pool, "/shared_hits");
-    let misses = u64_at(pool, "/misses");
-    assert_eq!(u64_at(pool, "/gets"), 4000);
-    assert!(hits >= 100 * misses, "hits {hits}, misses {misses}");
-    assert!(u64_at(pool, "/retained") <= ceiling / (1 << 20));
-    assert_eq!(u64_at(pool, "/outstanding"), 0);
+    // Buffers are reused: 4000 requests, a handful of allocations.
+    let buffers = &many["buffer_pools"]["request_buffers"]["stats"];
+    let (hits, misses) = (u64_at(buffers, "/hits"), u64_at(buffers, "/misses"));
+    assert_eq!(u64_at(buffers, "/gets"), 4000);
+    assert!(hits >= 100 * misses, "buffer hits {hits}, misses {misses}");
+    assert!(u64_at(buffers, "/retained_bytes") <= BUFFER_BUDGET_BYTES as u64);
+    // So are the path strings the cache is looked up with.
+    let paths = &many["pools"]["path_strings"]["stats"];
+    let hits = u64_at(paths, "/local_hits") + u64_at(paths, "/shared_hits");
+    let misses = u64_at(paths, "/misses");
+    assert_eq!(u64_at(paths, "/gets"), 4000);
+    assert!(hits >= 100 * misses, "path hits {hits}, misses {misses}");
+    assert_eq!(u64_at(paths, "/outstanding"), 0);
 }
 
 #[tokio::test]
@@ -126,6 +127,7 @@ async fn leaky_mode_grows_its_cache_and_heap_with_every_distinct_key() {
     assert_eq!(u64_at(&few, "/caches/responses/entries"), FEW_KEYS as u64);
     assert_eq!(u64_at(&many, "/caches/responses/entries"), MANY_KEYS as u64);
     assert_eq!(many["pools"], serde_json::json!({}));
+    assert_eq!(many["buffer_pools"], serde_json::json!({}));
     // Every new key left its payload behind.
     let new_keys = (MANY_KEYS - FEW_KEYS) as u64;
     let growth = live_bytes(&many).saturating_sub(live_bytes(&few));
@@ -134,5 +136,9 @@ async fn leaky_mode_grows_its_cache_and_heap_with_every_distinct_key() {
         "grew only {growth} bytes"
     );
     // And past what the pooled mode is held to.
-    assert!(live_bytes(&many) > CACHE_CAPACITY * 2 * PAYLOAD_BYTES + 24 * MIB);
+    assert!(
+        live_bytes(&many) > POOLED_HEAP_CEILING,
+        "{}",
+        live_bytes(&many)
+    );
 }

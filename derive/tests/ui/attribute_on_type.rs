@@ -1,0 +1,7 @@
+#[derive(poolkit::Reset)]
+#[reset(skip)]
+struct Request {
+    user: String,
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+#[derive(poolkit::Reset)]
+enum State {
+    Idle,
+    Busy(String),
+}
+
+fn main() {}

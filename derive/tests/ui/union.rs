@@ -1,0 +1,7 @@
+#[derive(poolkit::Reset)]
+union Bits {
+    int: u32,
+    float: f32,
+}
+
+fn main() {}

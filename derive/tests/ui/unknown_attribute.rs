@@ -1,0 +1,7 @@
+#[derive(poolkit::Reset)]
+struct Request {
+    #[reset(keep)]
+    user: String,
+}
+
+fn main() {}

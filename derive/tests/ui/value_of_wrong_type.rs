@@ -1,0 +1,7 @@
+#[derive(poolkit::Reset)]
+struct Request {
+    #[reset(value = "one")]
+    attempt: u32,
+}
+
+fn main() {}

@@ -1,0 +1,475 @@
+//! Escape-avoiding byte buffers: [`BufPool`], a size-classed buffer pool
+//! under one byte budget, its guards [`PooledBuf`] and [`OwnedPooledBuf`],
+//! and a process-wide default pool ([`get`], [`get_owned`],
+//! [`default_pool`]) for the one-line replacement of `Vec::with_capacity`.
+//!
+//! ```
+//! use std::io::Write;
+//!
+//! // Before: `let mut body = Vec::with_capacity(64 * 1024);` per request.
+//! for request in 0..1000 {
+//!     let mut body = poolkit::buf::get(64 * 1024); // warm after the first
+//!     write!(body, "response {request}")?;
+//! } // cleared and kept when `body` drops
+//! let stats = poolkit::buf::default_pool().stats();
+//! assert!(stats.hits >= 999);
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! # Layers: Go's allocator, on purpose
+//!
+//! ```text
+//!  get(n) ─> class = ⌈log2 n⌉ ─> thread cache (mcache) ─miss─> shared queue (mcentral) ─miss─> allocate (heap)
+//!  drop ──> class = ⌊log2 capacity⌋ ─> thread cache ─full─> shared queue ─full or over budget─> free
+//! ```
+//!
+//! - **Size classes** are powers of two from `min_class` (64 B) to
+//!   `max_class` (16 MiB) by default, like Go's size classes or .NET's
+//!   `ArrayPool`. A request gets a buffer of the smallest class that holds
+//!   it. A request above the top class gets a plain allocation (counted as
+//!   `oversize`) that is freed on return.
+//! - **On return** a buffer goes to the class of its *current* capacity,
+//!   rounded down: a 4 KiB buffer that grew to 70 KiB serves 64 KiB
+//!   requests from then on; one that grew past the top class is freed (Go
+//!   issue 23199: `sync.Pool` pinning giant buffers).
+//! - **Thread caches** (Go's `mcache`): per thread and per class, a short
+//!   LIFO stack (16 buffers up to 16 KiB, 4 of 64 KiB, 2 of 128 KiB, one
+//!   from 256 KiB up), never more than `thread_cache_bytes` in total. The
+//!   warm path touches only the calling thread's cache: no lock, no shared
+//!   atomic read-modify-write.
+//! - **Shared queues** (Go's `mcentral`): one bounded lock-free queue per
+//!   class (at most 64 buffers, fewer for big classes) that takes what
+//!   overflows a thread cache and is how buffers returned on one thread
+//!   reach another.
+//! - **The heap**: misses allocate; refused returns are freed.
+//!
+//! # The byte budget
+//!
+//! `max_retained_bytes` (64 MiB by default) bounds the bytes of buffer
+//! capacity the pool keeps, over all classes and threads, **at every
+//! instant**. A buffer is stored only under a reservation from the budget
+//! made before it is stored and released after it left: a buffer in a
+//! shared queue holds its own reservation; a thread cache holds *credit*, a
+//! reservation taken in chunks (256 KiB, or the buffer's size) that covers
+//! the buffers it keeps. Taking a buffer from the cache turns its bytes
+//! into credit, keeping one spends credit, so a warm round trip never
+//! touches the shared budget counter. A thread holds at most
+//! `thread_cache_bytes` of budget (kept buffers plus credit); it gives back
+//! credit beyond one chunk whenever its cache misses, and all of it at each
+//! trim it applies. Consequence: credit held by threads that stopped using
+//! the pool is unavailable to others until [`BufPool::trim`] reaches them,
+//! so returns may be refused (`rejected_budget`) while the sum of kept bytes
+//! is below the budget; never the other way round.
+//!
+//! # Aging: `trim`
+//!
+//! [`BufPool::trim`] ages every class over two generations, as
+//! [`Pool::trim`](crate::Pool::trim) does: a buffer not reused between two
+//! calls is freed, at once in the shared queues and the calling thread's
+//! cache, at their next use of the pool in other threads' caches (which
+//! then also give back their credit). A thread that stopped using the pool
+//! keeps at most `thread_cache_bytes` until it uses it again.
+//!
+//! # Threads
+//!
+//! Caches come from the `thread_local` crate: a thread's cache outlives it
+//! and is inherited, buffers and credit included, by the next thread given
+//! the same id. Returns from a thread without a cache (it never called
+//! `get` on this pool) go to the shared queue.
+
+mod budget;
+mod builder;
+mod classes;
+mod default_pool;
+mod guard;
+mod local;
+mod shared;
+mod stats;
+
+#[cfg(feature = "bytes")]
+#[allow(unsafe_code)]
+mod buf_mut;
+#[cfg(feature = "bytes")]
+mod freeze;
+
+use std::collections::TryReserveError;
+use std::fmt;
+use std::sync::Arc;
+
+use crossbeam_utils::CachePadded;
+use thread_local::ThreadLocal;
+
+use self::budget::Budget;
+use self::classes::SizeClasses;
+use self::local::{local_buffers, ThreadCache};
+use self::shared::{Refused, SharedClass};
+use self::stats::ThreadCounters;
+use crate::sync::{lock, AtomicU64, Mutex, Ordering};
+
+pub use self::builder::{
+    BufConfigError, BufPoolBuilder, DEFAULT_MAX_CLASS, DEFAULT_MAX_RETAINED_BYTES,
+    DEFAULT_MIN_CLASS, MAX_CLASS_LIMIT,
+};
+pub use self::default_pool::{default_pool, get, get_owned};
+pub use self::guard::{OwnedPooledBuf, PooledBuf};
+pub use self::stats::{BufStats, ClassStats};
+
+/// The most buffers one class's shared queue holds.
+const MAX_SHARED_BUFFERS: usize = 64;
+
+/// A pool of byte buffers in power-of-two size classes, under one byte
+/// budget. See the [module docs](self) for the layers, the budget and aging.
+///
+/// # Guarantees
+///
+/// - **Capacity**: [`get(n)`](Self::get) returns an empty buffer with
+///   capacity ≥ `n`.
+/// - **Bounded**: the bytes of capacity kept never exceed
+///   `max_retained_bytes`, across all classes and threads, at any instant;
+///   one thread keeps at most `thread_cache_bytes`.
+/// - **Allocation**: a warm get/return round trip allocates nothing (a miss
+///   allocates the buffer; a thread's first `get` allocates its cache once).
+/// - **Memory goes back**: a buffer not reused between two [`trim`](Self::trim)
+///   calls is freed (other threads' caches: at their next use).
+/// - **Panics**: a guard dropped while its thread panics frees its buffer.
+///
+/// # Examples
+///
+/// ```
+/// use poolkit::buf::BufPool;
+///
+/// let pool = BufPool::new();
+/// for _ in 0..3 {
+///     let mut buf = pool.get(3000); // a 4 KiB buffer, the same one each time
+///     buf.extend_from_slice(b"payload");
+/// }
+/// let stats = pool.stats();
+/// assert_eq!((stats.misses, stats.hits), (1, 2));
+/// assert_eq!(stats.retained_bytes, 4096);
+///
+/// let huge = pool.get(64 << 20); // above the 16 MiB top class
+/// drop(huge); // freed, not kept
+/// assert_eq!(pool.stats().oversize, 1);
+/// assert_eq!(pool.stats().retained_bytes, 4096);
+/// ```
+pub struct BufPool {
+    classes: SizeClasses,
+    locals: ThreadLocal<ThreadCache>,
+    /// Bumped by every `trim`; caches compare it with the epoch they saw.
+    epoch: CachePadded<AtomicU64>,
+    shared: Box<[SharedClass]>,
+    budget: Budget,
+    thread_cache_bytes: usize,
+    /// Per class, how many buffers a thread cache holds.
+    local_capacities: Box<[usize]>,
+    /// Every thread cache's counters, for `stats` (bounded by the threads
+    /// alive at once: caches are reused across thread exits).
+    counters: Mutex<Vec<Arc<ThreadCounters>>>,
+    /// Counters for events on threads without a cache (any thread writes).
+    orphan: ThreadCounters,
+}
+
+impl BufPool {
+    /// A pool with the default configuration: classes 64 B to 16 MiB, a
+    /// 64 MiB budget, 32 MiB per thread at most.
+    pub fn new() -> Self {
+        Self::builder()
+            .build()
+            .expect("the default configuration is valid")
+    }
+
+    /// A [`BufPoolBuilder`] to set classes and budgets.
+    pub fn builder() -> BufPoolBuilder {
+        BufPoolBuilder::default()
+    }
+
+    pub(crate) fn from_config(
+        min_shift: u32,
+        max_shift: u32,
+        max_retained_bytes: usize,
+        thread_cache_bytes: usize,
+    ) -> Self {
+        let classes = SizeClasses::new(min_shift, max_shift);
+        let sizes = (0..classes.count()).map(|c| classes.size(c));
+        BufPool {
+            local_capacities: sizes.clone().map(local_buffers).collect(),
+            shared: sizes
+                .map(|size| {
+                    SharedClass::new((max_retained_bytes / size).clamp(1, MAX_SHARED_BUFFERS))
+                })
+                .collect(),
+            orphan: ThreadCounters::new(classes.count()),
+            classes,
+            locals: ThreadLocal::new(),
+            epoch: CachePadded::new(AtomicU64::new(0)),
+            budget: Budget::new(max_retained_bytes),
+            thread_cache_bytes,
+            counters: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// An empty buffer with capacity ≥ `min_capacity`: a kept one of the
+    /// right class if there is one, else a new one of the class's size (or,
+    /// above the top class, of exactly `min_capacity`).
+    ///
+    /// O(1); no allocation when warm.
+    ///
+    /// # Panics
+    ///
+    /// If the allocation fails or `min_capacity` exceeds `isize::MAX`; use
+    /// [`try_get`](Self::try_get) to get an error instead.
+    #[inline]
+    #[track_caller]
+    pub fn get(&self, min_capacity: usize) -> PooledBuf<'_> {
+        match self.take(min_capacity) {
+            Ok(buf) => PooledBuf::new(self, buf),
+            Err(error) => alloc_failed(min_capacity, error),
+        }
+    }
+
+    /// Like [`get`](Self::get), but a failed allocation is an error.
+    ///
+    /// ```
+    /// let pool = poolkit::buf::BufPool::new();
+    /// assert!(pool.try_get(usize::MAX).is_err());
+    /// assert!(pool.try_get(100).unwrap().capacity() >= 100);
+    /// ```
+    #[inline]
+    pub fn try_get(&self, min_capacity: usize) -> Result<PooledBuf<'_>, TryReserveError> {
+        self.take(min_capacity).map(|buf| PooledBuf::new(self, buf))
+    }
+
+    /// Like [`get`](Self::get), but the guard holds an `Arc` of the pool:
+    /// it is `Send + 'static`.
+    ///
+    /// # Panics
+    ///
+    /// As [`get`](Self::get).
+    #[inline]
+    #[track_caller]
+    pub fn get_owned(self: &Arc<Self>, min_capacity: usize) -> OwnedPooledBuf {
+        match self.take(min_capacity) {
+            Ok(buf) => OwnedPooledBuf::new(Arc::clone(self), buf),
+            Err(error) => alloc_failed(min_capacity, error),
+        }
+    }
+
+    /// Like [`get_owned`](Self::get_owned), but a failed allocation is an
+    /// error.
+    #[inline]
+    pub fn try_get_owned(
+        self: &Arc<Self>,
+        min_capacity: usize,
+    ) -> Result<OwnedPooledBuf, TryReserveError> {
+        self.take(min_capacity)
+            .map(|buf| OwnedPooledBuf::new(Arc::clone(self), buf))
+    }
+
+    /// Ages the pool by one generation: frees every buffer kept since the
+    /// previous `trim` without being taken, in the shared queues and the
+    /// calling thread's cache (other threads' caches: at their next use).
+    /// Returns how many buffers this call freed. O(buffers kept).
+    ///
+    /// ```
+    /// let pool = poolkit::buf::BufPool::new();
+    /// let burst: Vec<_> = (0..8).map(|_| pool.get(1 << 20)).collect();
+    /// drop(burst); // some kept, within the budget
+    /// assert!(pool.stats().retained_bytes > 0);
+    /// pool.trim(); // marks them old
+    /// pool.trim(); // frees them
+    /// assert_eq!(pool.stats().retained_bytes, 0);
+    /// ```
+    pub fn trim(&self) -> usize {
+        // Relaxed: the epoch publishes no data; a thread that uses the pool
+        // after this call reads this value or a later one (coherence).
+        self.epoch.fetch_add(1, Ordering::Relaxed);
+        let mut freed = 0;
+        for shared in self.shared.iter() {
+            freed += shared.trim(&self.budget);
+        }
+        if let Some(local) = self.locals.get() {
+            freed += local.catch_up(self.epoch.load(Ordering::Relaxed), &self.budget);
+        }
+        freed
+    }
+
+    /// A snapshot of the counters, per class and in total. O(threads ×
+    /// classes); allocates the per-class vector.
+    #[must_use]
+    pub fn stats(&self) -> BufStats {
+        let mut stats = BufStats {
+            classes: (0..self.classes.count())
+                .map(|class| {
+                    let shared = &self.shared[class];
+                    ClassStats {
+                        size: self.classes.size(class),
+                        trimmed: shared.trimmed(),
+                        retained_buffers: shared.len(),
+                        retained_bytes: shared.bytes(),
+                        ..ClassStats::default()
+                    }
+                })
+                .collect(),
+            max_retained_bytes: self.budget.limit(),
+            ..BufStats::default()
+        };
+        for counters in lock(&self.counters).iter() {
+            stats.add_thread(counters);
+        }
+        stats.add_thread(&self.orphan);
+        stats.reserved_bytes = self.budget.reserved();
+        stats.finish()
+    }
+
+    /// The smallest class size in bytes.
+    pub fn min_class(&self) -> usize {
+        self.classes.size(0)
+    }
+
+    /// The largest class size in bytes; larger requests are `oversize`.
+    pub fn max_class(&self) -> usize {
+        self.classes.max_size()
+    }
+
+    /// The byte budget: the most bytes of capacity the pool keeps.
+    pub fn max_retained_bytes(&self) -> usize {
+        self.budget.limit()
+    }
+
+    /// The most budget one thread's cache holds.
+    pub fn thread_cache_bytes(&self) -> usize {
+        self.thread_cache_bytes
+    }
+
+    #[inline]
+    fn local(&self) -> &ThreadCache {
+        self.locals.get_or(|| self.new_local())
+    }
+
+    #[cold]
+    fn new_local(&self) -> ThreadCache {
+        let counters = Arc::new(ThreadCounters::new(self.classes.count()));
+        lock(&self.counters).push(Arc::clone(&counters));
+        ThreadCache::new(
+            &self.local_capacities,
+            self.epoch.load(Ordering::Relaxed),
+            counters,
+        )
+    }
+
+    #[inline]
+    fn take(&self, min_capacity: usize) -> Result<Vec<u8>, TryReserveError> {
+        let local = self.local();
+        let Some(class) = self.classes.for_request(min_capacity) else {
+            return self.take_oversize(local, min_capacity);
+        };
+        local.observe(self.epoch.load(Ordering::Relaxed), &self.budget);
+        local.counters.classes[class].gets.bump();
+        match local.pop(class) {
+            Some(buf) => Ok(buf),
+            None => self.take_slow(local, class),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn take_slow(&self, local: &ThreadCache, class: usize) -> Result<Vec<u8>, TryReserveError> {
+        local.release_spare_credit(&self.budget);
+        if let Some(buf) = self.shared[class].pop(&self.budget) {
+            return Ok(buf);
+        }
+        let mut buf = Vec::new();
+        buf.try_reserve_exact(self.classes.size(class))?;
+        local.counters.classes[class].misses.bump();
+        Ok(buf)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn take_oversize(
+        &self,
+        local: &ThreadCache,
+        min_capacity: usize,
+    ) -> Result<Vec<u8>, TryReserveError> {
+        let mut buf = Vec::new();
+        buf.try_reserve_exact(min_capacity)?;
+        local.counters.oversize.bump();
+        Ok(buf)
+    }
+
+    /// Takes a buffer back from a guard: keeps it in its class or frees it.
+    #[inline]
+    pub(crate) fn give_back(&self, mut buf: Vec<u8>) {
+        let local = self.locals.get();
+        if std::thread::panicking() {
+            // The buffer may be half-written: free it.
+            self.tally(local, |c| &c.discarded_unwinding);
+            return;
+        }
+        let Some(class) = self.classes.for_return(buf.capacity()) else {
+            self.tally(local, |c| &c.rejected_size);
+            return;
+        };
+        buf.clear();
+        if let Some(local) = local {
+            local.observe(self.epoch.load(Ordering::Relaxed), &self.budget);
+            match local.push(class, buf, &self.budget, self.thread_cache_bytes) {
+                Ok(()) => return,
+                Err(back) => buf = back,
+            }
+        }
+        self.give_back_shared(local, class, buf);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn give_back_shared(&self, local: Option<&ThreadCache>, class: usize, buf: Vec<u8>) {
+        match self.shared[class].push(buf, &self.budget) {
+            Ok(()) => {}
+            Err(Refused::Budget) => self.tally(local, |c| &c.classes[class].rejected_budget),
+            Err(Refused::Full) => self.tally(local, |c| &c.classes[class].rejected_full),
+        }
+    }
+
+    pub(crate) fn note_detached(&self) {
+        self.tally(self.locals.get(), |c| &c.detached);
+    }
+
+    /// Counts an event on this thread's counters, or the orphan ones.
+    #[inline]
+    fn tally(
+        &self,
+        local: Option<&ThreadCache>,
+        counter: impl Fn(&ThreadCounters) -> &stats::Counter,
+    ) {
+        match local {
+            Some(local) => counter(&local.counters).bump(),
+            None => counter(&self.orphan).bump_shared(),
+        }
+    }
+}
+
+#[cold]
+#[track_caller]
+fn alloc_failed(min_capacity: usize, error: TryReserveError) -> ! {
+    panic!("poolkit::buf: cannot allocate a buffer of {min_capacity} bytes: {error}")
+}
+
+impl Default for BufPool {
+    /// [`BufPool::new`].
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for BufPool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BufPool")
+            .field("min_class", &self.min_class())
+            .field("max_class", &self.max_class())
+            .field("max_retained_bytes", &self.max_retained_bytes())
+            .field("thread_cache_bytes", &self.thread_cache_bytes)
+            .field("reserved_bytes", &self.budget.reserved())
+            .finish_non_exhaustive()
+    }
+}
