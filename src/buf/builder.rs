@@ -152,6 +152,11 @@ impl BufPoolBuilder {
 /// An invalid [`BufPoolBuilder`] configuration. [`field`](Self::field) names
 /// the builder method at fault; the message says what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize),
+    serde(rename_all = "snake_case")
+)]
 #[non_exhaustive]
 pub enum BufConfigError {
     /// A class size is not a power of two (0 included).

@@ -84,6 +84,7 @@ impl ThreadCounters {
 ///
 /// `hits + misses == gets` once the pool is quiet.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
 pub struct ClassStats {
     /// The class's buffer size in bytes (kept buffers have at least this
@@ -118,6 +119,11 @@ pub struct ClassStats {
 /// `hits + misses + oversize == gets`, and `retained_bytes ≤ reserved_bytes
 /// ≤ max_retained_bytes` always.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize),
+    serde(into = "crate::stats_serde::SerializedBufStats")
+)]
 #[non_exhaustive]
 pub struct BufStats {
     /// Per class, smallest first.

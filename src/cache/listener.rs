@@ -30,6 +30,11 @@ use std::fmt;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize),
+    serde(rename_all = "snake_case")
+)]
 pub enum EvictionCause {
     /// Its time to live or time to idle passed.
     Expired,
@@ -59,6 +64,11 @@ pub enum EvictionCause {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize),
+    serde(rename_all = "snake_case")
+)]
 pub enum RefusalReason {
     /// The weigher gave the entry more weight than the whole weight budget (of its shard,
     /// for the concurrent cache): storing it would mean evicting everything, itself included.

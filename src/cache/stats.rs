@@ -27,6 +27,11 @@ use std::ops::AddAssign;
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize),
+    serde(into = "crate::stats_serde::SerializedCacheStats")
+)]
 pub struct CacheStats {
     /// Lookups that found a live entry.
     pub hits: u64,

@@ -171,6 +171,11 @@ impl<T> fmt::Debug for PoolBuilder<T> {
 
 /// An invalid [`PoolBuilder`] configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize),
+    serde(rename_all = "snake_case")
+)]
 #[non_exhaustive]
 pub enum PoolConfigError {
     /// A capacity is above its maximum.

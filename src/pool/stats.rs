@@ -111,6 +111,11 @@ pub(crate) struct LocalCounters {
 /// assert_eq!(pool.stats().retained, 1);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize),
+    serde(into = "crate::stats_serde::SerializedPoolStats")
+)]
 #[non_exhaustive]
 pub struct PoolStats {
     /// Objects handed out by `get`/`get_owned`.

@@ -19,6 +19,11 @@ use crate::cache::clock::duration_nanos;
 /// assert_eq!(err.to_string(), "invalid cache configuration: `capacity` must be at least 1");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize),
+    serde(rename_all = "snake_case")
+)]
 #[non_exhaustive]
 pub enum CacheConfigError {
     /// `capacity` was 0: a cache that can hold nothing is always a mistake.

@@ -1,0 +1,43 @@
+//! The story's leaking web service, rebuilt in Rust with axum: a `leaky` mode
+//! (a fresh 1 MiB buffer per request, an unbounded `HashMap` cache) and a
+//! `pooled` mode (poolkit buffers held across `.await`, a bounded
+//! `ShardedTtlCache`), live pool, cache and heap statistics at
+//! `/debug/pools`, and a load driver to watch the difference.
+//!
+//! The library holds everything but the command line, so that the
+//! integration tests can reuse the load driver's client.
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod client;
+pub mod config;
+pub mod counting_alloc;
+pub mod debug_vars;
+pub mod routes;
+pub mod store;
+
+use std::future::Future;
+use std::io;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+
+pub use config::{parse_args, Command, LoadConfig, Mode, ServerConfig};
+
+/// Serves `config`'s mode on `listener` until `shutdown` completes, then
+/// finishes the requests in flight and returns.
+pub async fn serve(
+    config: ServerConfig,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    let store = store::Store::new(&config).map_err(io::Error::other)?;
+    let state = Arc::new(routes::AppState {
+        config,
+        store,
+        exporter: debug_vars::Exporter::default(),
+    });
+    axum::serve(listener, routes::router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
