@@ -26,7 +26,7 @@ fn loom_single_flight_runs_the_loader_once() {
         let spawn = |cache: Arc<ShardedTtlCache<u8, u8>>, calls: Arc<AtomicUsize>| {
             thread::spawn(move || {
                 cache
-                    .get_or_insert_with(1, || {
+                    .get_or_insert_with(&1, || {
                         calls.fetch_add(1, Ordering::SeqCst);
                         10
                     })
@@ -53,9 +53,9 @@ fn loom_loaders_of_different_keys_do_not_wait_for_each_other() {
             Arc::new(ShardedTtlCache::builder(4).shards(1).build().unwrap());
         let other = {
             let cache = cache.clone();
-            thread::spawn(move || cache.get_or_insert_with(2, || 20).unwrap())
+            thread::spawn(move || cache.get_or_insert_with(&2, || 20).unwrap())
         };
-        assert_eq!(cache.get_or_insert_with(1, || 10).unwrap(), 10);
+        assert_eq!(cache.get_or_insert_with(&1, || 10).unwrap(), 10);
         assert_eq!(other.join().unwrap(), 20);
         assert_eq!(cache.len(), 2);
     });
