@@ -11,6 +11,7 @@
 //! Writes `report.json`, one dhat profile per (workload, variant) and one SVG
 //! chart per workload to `target/poolkit-report/` and prints the table.
 
+mod buf_workloads;
 mod cache_workload;
 
 use std::fmt::Write as _;
@@ -177,6 +178,10 @@ fn workloads(quick: bool) -> Vec<Workload> {
         response_bodies(quick),
         parsed_lines(quick),
         cache_workload::leaking_cache(quick),
+        buf_workloads::megabyte_handler(quick),
+        #[cfg(feature = "bytes")]
+        buf_workloads::cross_thread_messages(quick),
+        buf_workloads::formatted_keys(quick),
     ]
 }
 
