@@ -1,7 +1,8 @@
 //! Cache benchmarks: get, and insert on a miss, per operation.
 //!
 //! * `zipf_1_thread`: Zipf(1.0) over 100,000 keys, capacity 10,000; poolkit also with a
-//!   60 s TTL on the default clock (`SystemClock`), the configuration TTL users run.
+//!   60 s TTL on the default clock (`SystemClock`, coarse), the configuration TTL users
+//!   run, and on `SystemClock::precise()` (a nanosecond clock read per operation).
 //! * `zipf_2_threads`: the same on two threads sharing one concurrent cache (time per op per
 //!   thread).
 //! * `loop`: 11,000 keys in a loop through a 10,000-entry cache.
@@ -22,7 +23,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use poolkit::cache::{ManualClock, ShardedTtlCache, TtlCache};
+use poolkit::cache::{ManualClock, ShardedTtlCache, SystemClock, TtlCache};
 
 const KEYS: usize = 100_000;
 const CAPACITY: usize = 10_000;
@@ -144,6 +145,22 @@ fn single_thread_group(c: &mut Criterion, group: &str, trace: &[u64], ttl_rows: 
                 ours.insert(k, k).unwrap();
             }
         });
+
+        let mut ours = TtlCache::builder(CAPACITY)
+            .time_to_live(TTL_60S)
+            .clock(SystemClock::precise())
+            .build()
+            .unwrap();
+        bench_ops(
+            &mut g,
+            "TtlCache 60 s TTL, SystemClock::precise",
+            trace,
+            |k| {
+                if ours.get(&k).is_none() {
+                    ours.insert(k, k).unwrap();
+                }
+            },
+        );
     }
     g.finish();
 }
@@ -258,6 +275,23 @@ fn zipf_2_threads(c: &mut Criterion) {
     bench_2_threads(
         &mut g,
         "ShardedTtlCache 60 s TTL, SystemClock",
+        &trace,
+        &ours,
+        |c, k| {
+            if c.get(&k).is_none() {
+                c.insert(k, k).unwrap();
+            }
+        },
+    );
+
+    let ours = ShardedTtlCache::builder(CAPACITY)
+        .time_to_live(TTL_60S)
+        .clock(SystemClock::precise())
+        .build()
+        .unwrap();
+    bench_2_threads(
+        &mut g,
+        "ShardedTtlCache 60 s TTL, SystemClock::precise",
         &trace,
         &ours,
         |c, k| {
