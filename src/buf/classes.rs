@@ -101,4 +101,54 @@ mod tests {
         assert_eq!(c.for_return((1 << 24) + 1), None);
         assert_eq!(c.for_return(usize::MAX), None);
     }
+
+    /// Sizes spread over every magnitude (a uniform `usize` is almost
+    /// always above every class), powers of two and their neighbours often.
+    fn sizes() -> impl proptest::strategy::Strategy<Value = usize> {
+        use proptest::prelude::*;
+        (0u32..usize::BITS, any::<usize>(), -1isize..=1).prop_map(|(bits, noise, nudge)| {
+            let n = if noise % 4 == 0 {
+                1usize << bits
+            } else {
+                noise & ((1usize << bits) - 1)
+            };
+            n.wrapping_add_signed(nudge)
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn every_request_fits_the_smallest_class_that_holds_it(
+            min_shift in 0u32..20,
+            span in 0u32..12,
+            n in sizes(),
+        ) {
+            let c = SizeClasses::new(min_shift, min_shift + span);
+            match c.for_request(n) {
+                Some(class) => {
+                    proptest::prop_assert!(class < c.count());
+                    proptest::prop_assert!(c.size(class) >= n);
+                    proptest::prop_assert!(class == 0 || c.size(class - 1) < n);
+                }
+                None => proptest::prop_assert!(n > c.max_size()),
+            }
+        }
+
+        #[test]
+        fn every_returned_capacity_lands_in_the_class_it_covers(
+            min_shift in 0u32..20,
+            span in 0u32..12,
+            capacity in sizes(),
+        ) {
+            let c = SizeClasses::new(min_shift, min_shift + span);
+            match c.for_return(capacity) {
+                Some(class) => {
+                    proptest::prop_assert!(class < c.count());
+                    proptest::prop_assert!(c.size(class) <= capacity);
+                    proptest::prop_assert!(capacity / 2 < c.size(class));
+                }
+                None => proptest::prop_assert!(capacity < c.size(0) || capacity > c.max_size()),
+            }
+        }
+    }
 }

@@ -93,6 +93,8 @@ mod stats;
 #[allow(unsafe_code)]
 mod buf_mut;
 #[cfg(feature = "bytes")]
+mod bytes_mut;
+#[cfg(feature = "bytes")]
 mod freeze;
 
 use std::collections::TryReserveError;
@@ -113,6 +115,8 @@ pub use self::builder::{
     BufConfigError, BufPoolBuilder, DEFAULT_MAX_CLASS, DEFAULT_MAX_RETAINED_BYTES,
     DEFAULT_MIN_CLASS, MAX_CLASS_LIMIT,
 };
+#[cfg(feature = "bytes")]
+pub use self::bytes_mut::{OwnedPooledBytesMut, PooledBytesMut};
 pub use self::default_pool::{default_pool, get, get_owned};
 pub use self::guard::{OwnedPooledBuf, PooledBuf};
 pub use self::scratch::{
