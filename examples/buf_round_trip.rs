@@ -1,5 +1,6 @@
 //! One million `BufPool` get/return round trips (16 bytes written into a
-//! 4 KiB buffer), or the same through a bare boxed `thread_local!` pool: a
+//! 4 KiB buffer), or the same through a bare `thread_local!` pool storing
+//! boxes (`bare`) or the `Vec`s themselves (`bare_by_value`): a
 //! fixed workload for counting instructions, which (unlike time) are
 //! repeatable on a noisy machine.
 //!
@@ -7,6 +8,7 @@
 //! cargo build --release --example buf_round_trip
 //! valgrind --tool=callgrind target/release/examples/buf_round_trip bufpool
 //! valgrind --tool=callgrind target/release/examples/buf_round_trip bare
+//! valgrind --tool=callgrind target/release/examples/buf_round_trip bare_by_value
 //! ```
 //!
 //! A second argument sets the number of round trips (default 1,000,000);
@@ -25,6 +27,7 @@ const DEFAULT_ROUND_TRIPS: usize = 1_000_000;
 thread_local! {
     #[allow(clippy::vec_box)] // boxed on purpose: the faster bare floor
     static BARE: RefCell<Vec<Box<Vec<u8>>>> = const { RefCell::new(Vec::new()) };
+    static BARE_BY_VALUE: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
 }
 
 #[inline(never)]
@@ -45,6 +48,17 @@ fn bare_round_trip() {
     BARE.with(|p| p.borrow_mut().push(buf));
 }
 
+#[inline(never)]
+fn bare_by_value_round_trip() {
+    let mut buf = BARE_BY_VALUE
+        .with(|p| p.borrow_mut().pop())
+        .unwrap_or_else(|| Vec::with_capacity(SIZE));
+    buf.resize(16, 0xAB);
+    black_box(&mut buf[..]);
+    buf.clear();
+    BARE_BY_VALUE.with(|p| p.borrow_mut().push(buf));
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let which = args.next().unwrap_or_else(|| "bufpool".into());
@@ -52,7 +66,7 @@ fn main() {
         None => DEFAULT_ROUND_TRIPS,
         Some(Ok(n)) => n,
         Some(Err(error)) => {
-            eprintln!("usage: buf_round_trip [bufpool|bare] [round_trips]: {error}");
+            eprintln!("usage: buf_round_trip [bufpool|bare|bare_by_value] [round_trips]: {error}");
             std::process::exit(2);
         }
     };
@@ -61,6 +75,7 @@ fn main() {
     for _ in 0..round_trips {
         match which.as_str() {
             "bare" => bare_round_trip(),
+            "bare_by_value" => bare_by_value_round_trip(),
             _ => bufpool_round_trip(&pool),
         }
     }
