@@ -1,6 +1,9 @@
 //! Cache benchmarks: get, and insert on a miss, per operation.
 //!
-//! * `zipf_1_thread`: Zipf(1.0) over 100,000 keys, capacity 10,000.
+//! * `zipf_1_thread`: Zipf(1.0) over 100,000 keys, capacity 10,000; poolkit also with a
+//!   60 s TTL on the default clock (`SystemClock`, coarse), the configuration TTL users
+//!   run, on `SystemClock::precise()` (a nanosecond clock read per operation), and on a
+//!   `ManualClock` (the TTL bookkeeping with a clock that costs one atomic load).
 //! * `zipf_2_threads`: the same on two threads sharing one concurrent cache (time per op per
 //!   thread).
 //! * `loop`: 11,000 keys in a loop through a 10,000-entry cache.
@@ -21,7 +24,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use poolkit::cache::{ManualClock, ShardedTtlCache, TtlCache};
+use poolkit::cache::{ManualClock, ShardedTtlCache, SystemClock, TtlCache};
 
 const KEYS: usize = 100_000;
 const CAPACITY: usize = 10_000;
@@ -64,7 +67,11 @@ fn bench_ops(
     });
 }
 
-fn single_thread_group(c: &mut Criterion, group: &str, trace: &[u64]) {
+/// The TTL of the "60 s TTL" rows: long enough that nothing expires during a run, so the
+/// rows differ from the TTL-less ones only by the clock reads and deadline bookkeeping.
+const TTL_60S: Duration = Duration::from_secs(60);
+
+fn single_thread_group(c: &mut Criterion, group: &str, trace: &[u64], ttl_rows: bool) {
     let mut g = c.benchmark_group(group);
     g.sample_size(20)
         .warm_up_time(Duration::from_millis(500))
@@ -128,15 +135,57 @@ fn single_thread_group(c: &mut Criterion, group: &str, trace: &[u64]) {
             ours.insert(k, k).unwrap();
         }
     });
+
+    if ttl_rows {
+        let mut ours = TtlCache::builder(CAPACITY)
+            .time_to_live(TTL_60S)
+            .build()
+            .unwrap();
+        bench_ops(&mut g, "TtlCache 60 s TTL, SystemClock", trace, |k| {
+            if ours.get(&k).is_none() {
+                ours.insert(k, k).unwrap();
+            }
+        });
+
+        // The same bookkeeping with a clock that costs one atomic load: what is left of
+        // the TTL rows' cost beside the TTL-less row is the clock read.
+        let clock = ManualClock::new();
+        let mut ours = TtlCache::builder(CAPACITY)
+            .time_to_live(TTL_60S)
+            .clock(clock.clone())
+            .build()
+            .unwrap();
+        bench_ops(&mut g, "TtlCache 60 s TTL, ManualClock", trace, |k| {
+            if ours.get(&k).is_none() {
+                ours.insert(k, k).unwrap();
+            }
+        });
+
+        let mut ours = TtlCache::builder(CAPACITY)
+            .time_to_live(TTL_60S)
+            .clock(SystemClock::precise())
+            .build()
+            .unwrap();
+        bench_ops(
+            &mut g,
+            "TtlCache 60 s TTL, SystemClock::precise",
+            trace,
+            |k| {
+                if ours.get(&k).is_none() {
+                    ours.insert(k, k).unwrap();
+                }
+            },
+        );
+    }
     g.finish();
 }
 
 fn zipf_1_thread(c: &mut Criterion) {
-    single_thread_group(c, "zipf_1_thread", &zipf_trace());
+    single_thread_group(c, "zipf_1_thread", &zipf_trace(), true);
 }
 
 fn loop_trace(c: &mut Criterion) {
-    single_thread_group(c, "loop", &traces::looping(11_000, 11_000 * 96));
+    single_thread_group(c, "loop", &traces::looping(11_000, 11_000 * 96), false);
 }
 
 /// Times `op` on 2 threads over disjoint halves of `trace`; reports wall time per op per
@@ -233,6 +282,56 @@ fn zipf_2_threads(c: &mut Criterion) {
             c.insert(k, k).unwrap();
         }
     });
+
+    let ours = ShardedTtlCache::builder(CAPACITY)
+        .time_to_live(TTL_60S)
+        .build()
+        .unwrap();
+    bench_2_threads(
+        &mut g,
+        "ShardedTtlCache 60 s TTL, SystemClock",
+        &trace,
+        &ours,
+        |c, k| {
+            if c.get(&k).is_none() {
+                c.insert(k, k).unwrap();
+            }
+        },
+    );
+
+    let ours = ShardedTtlCache::builder(CAPACITY)
+        .time_to_live(TTL_60S)
+        .clock(ManualClock::new())
+        .build()
+        .unwrap();
+    bench_2_threads(
+        &mut g,
+        "ShardedTtlCache 60 s TTL, ManualClock",
+        &trace,
+        &ours,
+        |c, k| {
+            if c.get(&k).is_none() {
+                c.insert(k, k).unwrap();
+            }
+        },
+    );
+
+    let ours = ShardedTtlCache::builder(CAPACITY)
+        .time_to_live(TTL_60S)
+        .clock(SystemClock::precise())
+        .build()
+        .unwrap();
+    bench_2_threads(
+        &mut g,
+        "ShardedTtlCache 60 s TTL, SystemClock::precise",
+        &trace,
+        &ours,
+        |c, k| {
+            if c.get(&k).is_none() {
+                c.insert(k, k).unwrap();
+            }
+        },
+    );
     g.finish();
 }
 

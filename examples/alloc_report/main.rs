@@ -10,7 +10,16 @@
 //!
 //! Writes `report.json`, one dhat profile per (workload, variant) and one SVG
 //! chart per workload to `target/poolkit-report/` and prints the table.
+//!
+//! The workloads: response bodies (`Vec<u8>` per request -> `Pool`), parsed
+//! lines (`Vec<String>` per line -> a pooled value keeping its strings), the
+//! leaking response cache (`HashMap` -> `TtlCache`, `cache_workload.rs`), and
+//! in `buf_workloads.rs` a 1 MiB buffer per request (-> `poolkit::buf::get`),
+//! messages handed from one thread to another (-> a pooled buffer frozen into
+//! `Bytes`; needs the default `bytes` feature) and small formatted keys
+//! (`format!` -> `StackBuf`).
 
+mod buf_workloads;
 mod cache_workload;
 
 use std::fmt::Write as _;
@@ -177,6 +186,10 @@ fn workloads(quick: bool) -> Vec<Workload> {
         response_bodies(quick),
         parsed_lines(quick),
         cache_workload::leaking_cache(quick),
+        buf_workloads::megabyte_handler(quick),
+        #[cfg(feature = "bytes")]
+        buf_workloads::cross_thread_messages(quick),
+        buf_workloads::formatted_keys(quick),
     ]
 }
 

@@ -24,12 +24,12 @@ pub(crate) fn local_buffers(size: usize) -> usize {
 }
 
 /// One class's stack: `slots[..len]` hold buffers (the bottom ones unused
-/// the longest), the rest are empty `Vec`s (no allocation).
+/// the longest), the rest are empty `Vec`s (no allocation). The sum of the
+/// capacities in `slots[..len]` lives in the class's `retained_bytes` gauge
+/// only (written by this thread alone), so a round trip updates it once.
 struct ClassStack {
     slots: Box<[Cell<Vec<u8>>]>,
     len: Cell<usize>,
-    /// Sum of the capacities in `slots[..len]`.
-    bytes: Cell<usize>,
     /// The bottom `old` buffers were here at the last trim this cache
     /// applied and were not taken since: the next trim frees them.
     old: Cell<usize>,
@@ -42,19 +42,21 @@ struct ClassStack {
 ///
 /// # Budget credit
 ///
-/// `retained` (bytes of the buffers kept here) plus `credit` (budget reserved
-/// but not covering a kept buffer) is budget this thread holds: it is part of
-/// `Budget::reserved`, never more than `thread_cache_bytes`. Taking a buffer
-/// turns its bytes into credit; keeping one spends credit, and reserves a
-/// chunk from the budget only when the credit is short. So a warm round trip
-/// moves bytes between `retained` and `credit` and touches no shared atomic.
+/// `held` is budget this thread holds: part of `Budget::reserved`, never
+/// more than `thread_cache_bytes`. Of it, `retained` covers the buffers kept
+/// here and the rest, `held - retained`, is *credit* (reserved but not
+/// covering a kept buffer). Taking a buffer turns its bytes into credit;
+/// keeping one spends credit, and reserves a chunk from the budget only when
+/// the credit is short. So a warm round trip changes `retained` alone and
+/// touches no shared atomic.
 /// Credit goes back to the budget when this thread misses (its cache had
 /// nothing for the request, so the credit is not in use) beyond one chunk,
 /// and all of it at every trim this thread applies.
 #[repr(align(128))]
 pub(crate) struct ThreadCache {
     classes: Box<[ClassStack]>,
-    credit: Cell<usize>,
+    /// Budget held: `retained` plus credit.
+    held: Cell<usize>,
     retained: Cell<usize>,
     /// The pool's trim epoch this cache has caught up with.
     seen_epoch: Cell<u64>,
@@ -71,22 +73,24 @@ impl ThreadCache {
                 .map(|&n| ClassStack {
                     slots: (0..n).map(|_| Cell::new(Vec::new())).collect(),
                     len: Cell::new(0),
-                    bytes: Cell::new(0),
                     old: Cell::new(0),
                 })
                 .collect(),
-            credit: Cell::new(0),
+            held: Cell::new(0),
             retained: Cell::new(0),
             seen_epoch: Cell::new(epoch),
             counters,
         }
     }
 
-    /// Takes the most recently kept buffer of `class`; its bytes become
-    /// credit. The caller applied missed trims first.
+    /// Counts a get of `class` and takes the most recently kept buffer of
+    /// the class, if any; its bytes become credit. The caller applied missed
+    /// trims first.
     #[inline]
     pub(crate) fn pop(&self, class: usize) -> Option<Vec<u8>> {
         let stack = &self.classes[class];
+        let counters = &self.counters.classes[class];
+        counters.gets.bump();
         let len = stack.len.get().checked_sub(1)?;
         let buf = stack.slots[len].take();
         stack.len.set(len);
@@ -94,10 +98,11 @@ impl ThreadCache {
             stack.old.set(len); // reused: young again
         }
         let bytes = buf.capacity();
-        stack.bytes.set(stack.bytes.get() - bytes);
         self.retained.set(self.retained.get() - bytes);
-        self.credit.set(self.credit.get() + bytes);
-        self.publish(class, len);
+        counters.retained_buffers.set(len);
+        counters
+            .retained_bytes
+            .set(counters.retained_bytes.read() - bytes);
         Some(buf)
     }
 
@@ -122,33 +127,35 @@ impl ThreadCache {
         if retained > limit {
             return Err(buf);
         }
-        let mut credit = self.credit.get();
-        if credit < bytes && !self.add_credit(bytes - credit, budget, limit) {
+        // The credit (`held - retained`) is short of `bytes`.
+        let held = self.held.get();
+        if retained > held && !self.add_credit(retained - held, budget, limit) {
             return Err(buf);
         }
-        credit = self.credit.get() - bytes;
         slot.set(buf);
         stack.len.set(len + 1);
-        stack.bytes.set(stack.bytes.get() + bytes);
         self.retained.set(retained);
-        self.credit.set(credit);
-        self.publish(class, len + 1);
+        let counters = &self.counters.classes[class];
+        counters.retained_buffers.set(len + 1);
+        counters
+            .retained_bytes
+            .set(counters.retained_bytes.read() + bytes);
         Ok(())
     }
 
     /// Reserves at least `need` more bytes of credit (a chunk if it fits),
-    /// keeping `retained + credit <= limit`. The caller checked that
-    /// `retained + credit + need <= limit`.
+    /// keeping `held <= limit`. The caller checked that
+    /// `held + need <= limit`.
     #[cold]
     #[inline(never)]
     fn add_credit(&self, need: usize, budget: &Budget, limit: usize) -> bool {
-        let held = self.retained.get() + self.credit.get();
+        let held = self.held.get();
         let want = need.max(CREDIT_CHUNK).min(limit - held);
         let granted = budget.reserve_between(need, want.max(need));
         if granted == 0 {
             return false;
         }
-        self.credit.set(self.credit.get() + granted);
+        self.held.set(held + granted);
         true
     }
 
@@ -156,9 +163,10 @@ impl ThreadCache {
     /// so the credit is not covering a buffer it is about to keep again.
     #[inline]
     pub(crate) fn release_spare_credit(&self, budget: &Budget) {
-        let credit = self.credit.get();
+        let retained = self.retained.get();
+        let credit = self.held.get() - retained;
         if credit > CREDIT_CHUNK {
-            self.credit.set(CREDIT_CHUNK);
+            self.held.set(retained + CREDIT_CHUNK);
             budget.release(credit - CREDIT_CHUNK);
         }
     }
@@ -199,7 +207,6 @@ impl ThreadCache {
             for slot in &stack.slots[..victims] {
                 class_freed += slot.take().capacity();
             }
-            stack.bytes.set(stack.bytes.get() - class_freed);
             freed_bytes += class_freed;
             for i in victims..len {
                 stack.slots[i - victims].set(stack.slots[i].take());
@@ -213,20 +220,18 @@ impl ThreadCache {
                 for _ in 0..victims {
                     counters.trimmed.bump();
                 }
-                self.publish(class, kept);
+                counters.retained_buffers.set(kept);
+                counters
+                    .retained_bytes
+                    .set(counters.retained_bytes.read() - class_freed);
             }
         }
-        self.retained.set(self.retained.get() - freed_bytes);
-        budget.release(freed_bytes + self.credit.replace(0));
+        // Everything held beyond the surviving buffers goes back: the freed
+        // bytes and all credit.
+        let retained = self.retained.get() - freed_bytes;
+        self.retained.set(retained);
+        budget.release(self.held.replace(retained) - retained);
         freed
-    }
-
-    /// Makes the class's figures visible to `stats`.
-    #[inline]
-    fn publish(&self, class: usize, len: usize) {
-        let counters = &self.counters.classes[class];
-        counters.retained_buffers.set(len);
-        counters.retained_bytes.set(self.classes[class].bytes.get());
     }
 
     /// Bytes of the buffers kept here (owning thread only).
@@ -238,7 +243,7 @@ impl ThreadCache {
     /// Unused credit (owning thread only).
     #[cfg(test)]
     pub(crate) fn credit(&self) -> usize {
-        self.credit.get()
+        self.held.get() - self.retained.get()
     }
 }
 

@@ -354,6 +354,18 @@ impl BufPool {
 
     #[inline]
     fn local(&self) -> &ThreadCache {
+        match self.locals.get() {
+            Some(local) => local,
+            None => self.first_local(),
+        }
+    }
+
+    /// The calling thread's first use of the pool. Out of line: inlined, the
+    /// construction of a (128-byte aligned) `ThreadCache` made every `get`
+    /// realign its stack frame.
+    #[cold]
+    #[inline(never)]
+    fn first_local(&self) -> &ThreadCache {
         self.locals.get_or(|| self.new_local())
     }
 
@@ -375,7 +387,6 @@ impl BufPool {
             return self.take_oversize(local, min_capacity);
         };
         local.observe(self.epoch.load(Ordering::Relaxed), &self.budget);
-        local.counters.classes[class].gets.bump();
         match local.pop(class) {
             Some(buf) => Ok(buf),
             None => self.take_slow(local, class),

@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A monotonic time source, in nanoseconds since an arbitrary origin.
 ///
@@ -38,10 +38,37 @@ pub trait Clock {
     fn now_nanos(&self) -> u64;
 }
 
-/// The real clock: [`Instant`] (a monotonic clock read through the vDSO on Linux), counted
-/// from the moment this value was created.
+/// The real clock, and the default one: a monotonic clock read in whole nanoseconds from
+/// the moment this value was created.
 ///
-/// One call costs one `Instant::now()`; the cache makes at most one per operation.
+/// It comes in two kinds, one type:
+///
+/// * [`SystemClock::new`] (the default) reads the kernel's **coarse** monotonic clock where
+///   there is one (Linux and Android: `CLOCK_MONOTONIC_COARSE`, through the vDSO). It is the
+///   monotonic time of the kernel's last timer tick: it never runs ahead of the true time,
+///   advances once per tick ([`resolution`](Self::resolution), from `clock_getres`: 1 to
+///   10 ms depending on the kernel's `HZ`) and, while the kernel ticks regularly, trails the
+///   true time by less than one tick. A kernel that skips ticks (a tickless CPU, a virtual
+///   machine whose CPU the host holds back) lets it trail by several ticks until the next
+///   one. Reading it costs a load from a page the kernel keeps up to date, with no
+///   hardware counter read and no system call. Elsewhere it is the precise clock.
+/// * [`SystemClock::precise`] reads `CLOCK_MONOTONIC` ([`Instant`](std::time::Instant)'s clock) to the
+///   nanosecond, for a few times the cost.
+///
+/// # What this means for expiry
+///
+/// The cache compares the clock's readings only: an entry inserted with a time to live
+/// `ttl` is expired from the first reading at least `ttl` after the reading taken at its
+/// insert. With the coarse clock both readings trail the true time by between zero and the
+/// clock's lag, so an entry's real lifetime is `ttl` give or take that lag: within one
+/// [`resolution`](Self::resolution) on a regularly ticking kernel, more while ticks are
+/// skipped. Use [`SystemClock::precise`] when a time to live is short enough for that to
+/// matter (a few milliseconds); the timer wheel that reclaims expired entries works at
+/// about one millisecond anyway. Whichever kind, an expired entry is never returned by
+/// the cache's own reckoning, and time never goes backwards for a cache.
+///
+/// Readings are `u64` nanoseconds from this clock's origin: no `Duration` or `u128`
+/// arithmetic on the hot path. They saturate after 584 years.
 ///
 /// # Examples
 ///
@@ -52,14 +79,21 @@ pub trait Clock {
 /// let a = clock.now_nanos();
 /// let b = clock.now_nanos();
 /// assert!(b >= a);
+/// assert!(clock.resolution() > std::time::Duration::ZERO);
+///
+/// let precise = SystemClock::precise();
+/// assert!(precise.resolution() <= clock.resolution());
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct SystemClock {
-    origin: Instant,
+    /// The source's reading when this clock was made.
+    origin: u64,
+    coarse: bool,
 }
 
 impl SystemClock {
-    /// A real clock whose origin is now.
+    /// The default real clock: coarse (one kernel tick of resolution) and cheap, see the
+    /// [type docs](SystemClock) for its guarantees. Its origin is now.
     ///
     /// # Examples
     ///
@@ -69,7 +103,49 @@ impl SystemClock {
     /// ```
     pub fn new() -> Self {
         Self {
-            origin: Instant::now(),
+            origin: os::coarse_nanos(),
+            coarse: true,
+        }
+    }
+
+    /// A real clock precise to the nanosecond (`CLOCK_MONOTONIC`, as [`Instant`](std::time::Instant)), for
+    /// times to live short enough that a kernel tick matters. Its origin is now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use poolkit::cache::{SystemClock, TtlCache};
+    ///
+    /// let mut cache = TtlCache::builder(16)
+    ///     .time_to_live(Duration::from_micros(500))
+    ///     .clock(SystemClock::precise())
+    ///     .build()
+    ///     .unwrap();
+    /// cache.insert("k", 1).unwrap();
+    /// ```
+    pub fn precise() -> Self {
+        Self {
+            origin: os::precise_nanos(),
+            coarse: false,
+        }
+    }
+
+    /// How far apart two different readings of this clock can be at least: one kernel
+    /// tick for the coarse clock, the precise clock's resolution (usually 1 ns) otherwise.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use poolkit::cache::SystemClock;
+    /// assert!(SystemClock::new().resolution() <= Duration::from_secs(1));
+    /// ```
+    pub fn resolution(&self) -> Duration {
+        if self.coarse {
+            os::coarse_resolution()
+        } else {
+            os::precise_resolution()
         }
     }
 }
@@ -83,8 +159,78 @@ impl Default for SystemClock {
 impl Clock for SystemClock {
     #[inline]
     fn now_nanos(&self) -> u64 {
-        // Saturates after 584 years of uptime.
-        u64::try_from(self.origin.elapsed().as_nanos()).unwrap_or(u64::MAX)
+        let raw = if self.coarse {
+            os::coarse_nanos()
+        } else {
+            os::precise_nanos()
+        };
+        raw.saturating_sub(self.origin)
+    }
+}
+
+/// The operating system's monotonic clocks, in `u64` nanoseconds from an arbitrary origin.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod os {
+    use rustix::time::{clock_getres, clock_gettime, ClockId, Timespec};
+    use std::time::Duration;
+
+    #[inline]
+    fn nanos(t: Timespec) -> u64 {
+        // Monotonic clocks never read negative; `try_from` keeps that an assumption
+        // that saturates instead of wrapping.
+        let secs = u64::try_from(t.tv_sec).unwrap_or(0);
+        let subsec = u64::try_from(t.tv_nsec).unwrap_or(0);
+        secs.saturating_mul(1_000_000_000).saturating_add(subsec)
+    }
+
+    /// The monotonic time of the kernel's last tick.
+    #[inline]
+    pub(super) fn coarse_nanos() -> u64 {
+        nanos(clock_gettime(ClockId::MonotonicCoarse))
+    }
+
+    /// The monotonic time now.
+    #[inline]
+    pub(super) fn precise_nanos() -> u64 {
+        nanos(clock_gettime(ClockId::Monotonic))
+    }
+
+    pub(super) fn coarse_resolution() -> Duration {
+        Duration::from_nanos(nanos(clock_getres(ClockId::MonotonicCoarse)).max(1))
+    }
+
+    pub(super) fn precise_resolution() -> Duration {
+        Duration::from_nanos(nanos(clock_getres(ClockId::Monotonic)).max(1))
+    }
+}
+
+/// Without a coarse clock from the system, both kinds read `Instant`.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+mod os {
+    use std::sync::OnceLock;
+    use std::time::{Duration, Instant};
+
+    static BASE: OnceLock<Instant> = OnceLock::new();
+
+    #[inline]
+    pub(super) fn precise_nanos() -> u64 {
+        let d = BASE.get_or_init(Instant::now).elapsed();
+        d.as_secs()
+            .saturating_mul(1_000_000_000)
+            .saturating_add(u64::from(d.subsec_nanos()))
+    }
+
+    #[inline]
+    pub(super) fn coarse_nanos() -> u64 {
+        precise_nanos()
+    }
+
+    pub(super) fn coarse_resolution() -> Duration {
+        Duration::from_nanos(1)
+    }
+
+    pub(super) fn precise_resolution() -> Duration {
+        Duration::from_nanos(1)
     }
 }
 
@@ -249,6 +395,90 @@ mod tests {
         c.advance(Duration::MAX);
         c.advance(Duration::from_secs(1));
         assert_eq!(c.now_nanos(), u64::MAX);
+    }
+
+    #[test]
+    fn coarse_reading_never_runs_ahead_of_the_precise_one() {
+        for _ in 0..100_000 {
+            let coarse = os::coarse_nanos();
+            let precise = os::precise_nanos();
+            assert!(
+                coarse <= precise,
+                "coarse {coarse} ahead of precise {precise}"
+            );
+        }
+    }
+
+    #[test]
+    fn coarse_reading_is_on_the_precise_timeline() {
+        // Same clock, same unit: the coarse one trails by a few ticks, never by a second.
+        let coarse = os::coarse_nanos();
+        let precise = os::precise_nanos();
+        let lag = precise.saturating_sub(coarse);
+        assert!(lag < 1_000_000_000, "coarse trails precise by {lag} ns");
+        assert!(
+            precise - lag == coarse,
+            "coarse {coarse} ahead of precise {precise}"
+        );
+    }
+
+    /// Spins (tests never sleep) until `clock` has moved by `by` nanoseconds; the coarse
+    /// clock moves once per kernel tick (at most 10 ms), so a few seconds is ample.
+    fn spin_until_moved(clock: &SystemClock, by: u64) -> u64 {
+        let start = clock.now_nanos();
+        let give_up = std::time::Instant::now() + Duration::from_secs(10);
+        let mut last = start;
+        loop {
+            let t = clock.now_nanos();
+            assert!(t >= last, "went back from {last} to {t}");
+            last = t;
+            if t - start >= by {
+                return t;
+            }
+            assert!(
+                std::time::Instant::now() < give_up,
+                "the clock stayed at {start}..{t} for 10 s"
+            );
+        }
+    }
+
+    #[test]
+    fn both_kinds_advance_and_never_go_back() {
+        spin_until_moved(&SystemClock::new(), 1);
+        spin_until_moved(&SystemClock::precise(), 1);
+    }
+
+    #[test]
+    fn resolutions_are_sensible() {
+        let coarse = SystemClock::new().resolution();
+        let precise = SystemClock::precise().resolution();
+        assert!(
+            precise > Duration::ZERO && precise <= coarse,
+            "{precise:?} {coarse:?}"
+        );
+        assert!(coarse <= Duration::from_secs(1), "{coarse:?}");
+    }
+
+    #[test]
+    fn default_clock_expires_entries() {
+        let ttl = duration_nanos(Duration::from_millis(20));
+        let mut cache = crate::cache::TtlCache::builder(4)
+            .time_to_live(Duration::from_nanos(ttl))
+            .build()
+            .unwrap();
+        // Raw coarse readings bracket the cache's own (same timeline, never going back).
+        let before_insert = os::coarse_nanos();
+        cache.insert(1u32, 1u32).unwrap();
+        let after_insert = os::coarse_nanos();
+        let fresh = cache.get(&1).copied();
+        if os::coarse_nanos() < before_insert + ttl {
+            assert_eq!(fresh, Some(1), "returned before its deadline");
+        } // else this thread stalled for a whole TTL: nothing to conclude.
+        let give_up = std::time::Instant::now() + Duration::from_secs(10);
+        while os::coarse_nanos() < after_insert + ttl {
+            assert!(std::time::Instant::now() < give_up, "the clock stood still");
+        }
+        assert_eq!(cache.get(&1), None, "returned past its deadline");
     }
 
     #[test]

@@ -44,8 +44,10 @@
 //!
 //! # Time
 //!
-//! Time comes from a [`Clock`]: the real [`SystemClock`] by default; tests use
-//! [`ManualClock`] and never sleep. `get`, `insert`, `remove` and `get_or_insert_with` read it
+//! Time comes from a [`Clock`]: by default the real [`SystemClock`], which reads the kernel's
+//! coarse monotonic clock (one kernel tick of resolution, a few nanoseconds per read; its
+//! docs say how exact expiry is with it), or [`SystemClock::precise`] for nanosecond
+//! lifetimes; tests use [`ManualClock`] and never sleep. `get`, `insert`, `remove` and `get_or_insert_with` read it
 //! only if some entry can expire, and at most once, except that the sharded cache reads it
 //! again after taking a shard lock if that shard turned out to hold expiring entries. The
 //! sharded `purge_expired`, `clear` and `iter` read it always (`iter` once per shard).

@@ -5,10 +5,13 @@
 //!   threads must see a value that never goes backwards and ends exact.
 //! - `PoolStats::add_local`: a snapshot racing with the owner never reports
 //!   more than the cache can hold (the Release/Acquire pairing of counters).
-//! - `SharedTier` aging: `trim` racing with pops and pushes, or with another
-//!   trim, must never free more objects than it may, never lose or duplicate
-//!   one, and its counters must add up. (`ArrayQueue` itself is crossbeam's and is not modelled:
-//!   loom sees each push/pop as one step, i.e. as a linearizable queue.)
+//! - `SharedTier` aging: `trim` racing with magazine takes and returns, or
+//!   with another trim, must never free more objects than it may, never lose
+//!   or duplicate one, and its counters must add up. The models use
+//!   one-object magazines, so that a magazine is an object and the counts
+//!   below are objects. (`ArrayQueue` itself is crossbeam's and is not
+//!   modelled: loom sees each push/pop as one step, i.e. as a linearizable
+//!   queue.)
 
 use loom::sync::Arc;
 use loom::thread;
@@ -20,12 +23,38 @@ use crate::sync::{AtomicU64, Ordering};
 /// Every thread of a model starts with a read-modify-write on one shared
 /// atomic. loom 0.7 does not explore other schedules when a newly spawned
 /// thread's first operation is a plain load (tokio-rs/loom#392), which is
-/// exactly how `Counter::bump` and `SharedTier::pop` begin; conflicting
+/// exactly how `Counter::bump` begins; conflicting
 /// first steps make it branch from the start. Without this, the models
 /// below ran a single schedule and passed even against deliberately broken
 /// code.
 fn start(gate: &AtomicU64) {
     gate.fetch_add(1, Ordering::Relaxed);
+}
+
+/// A depot of `capacity` one-object magazines.
+fn depot(capacity: usize) -> SharedTier<u32> {
+    SharedTier::new(capacity, 1)
+}
+
+/// Stores one object as a thread's overflow does: a spare magazine, filled,
+/// then pushed full. `Err` when the depot has no spare (it is full).
+fn put(tier: &SharedTier<u32>, id: u32) -> Result<(), u32> {
+    let Some(mut magazine) = tier.take_empty() else {
+        return Err(id);
+    };
+    magazine.push(id);
+    tier.push_full(magazine);
+    Ok(())
+}
+
+/// Takes one object as a thread with an empty cache does: the oldest full
+/// magazine, emptied, its buffer handed back.
+fn take(tier: &SharedTier<u32>) -> Option<u32> {
+    let mut magazine = tier.take_full()?;
+    let id = magazine.pop();
+    assert!(magazine.is_empty(), "one-object magazines");
+    tier.give_back_empty(magazine);
+    id
 }
 
 #[test]
@@ -53,21 +82,21 @@ fn loom_counter_single_writer_is_monotonic_for_readers() {
 #[test]
 fn loom_shared_trim_racing_with_reuse_frees_only_idle_objects() {
     loom::model(|| {
-        let tier = Arc::new(SharedTier::new(4));
+        let tier = Arc::new(depot(4));
         for id in 0..3u32 {
-            tier.push(id).unwrap();
+            put(&tier, id).unwrap();
         }
         assert_eq!(tier.trim(), 0); // all three are now the old generation
-        tier.push(3).unwrap(); // a young one, returned after that trim
+        put(&tier, 3).unwrap(); // a young one, returned after that trim
         let gate = Arc::new(AtomicU64::new(0));
         let user = {
             let (tier, gate) = (Arc::clone(&tier), Arc::clone(&gate));
             thread::spawn(move || {
                 start(&gate);
                 // Reuse one object, if the trim left any, and give it back.
-                let id = tier.pop();
+                let id = take(&tier);
                 if let Some(id) = id {
-                    tier.push(id).unwrap();
+                    put(&tier, id).unwrap();
                 }
                 id
             })
@@ -87,13 +116,13 @@ fn loom_shared_trim_racing_with_reuse_frees_only_idle_objects() {
             Some(_) => assert!(freed <= 3, "freed {freed} of an old generation of 3"),
         }
         let mut left = Vec::new();
-        while let Some(id) = tier.pop() {
+        while let Some(id) = take(&tier) {
             left.push(id);
         }
         assert!(left.iter().all(|&id| id < 4));
         // A second trim with no use in between frees everything left.
         for id in left {
-            tier.push(id).unwrap();
+            put(&tier, id).unwrap();
         }
         tier.trim();
         tier.trim();
@@ -104,12 +133,12 @@ fn loom_shared_trim_racing_with_reuse_frees_only_idle_objects() {
 #[test]
 fn loom_concurrent_trims_lose_and_duplicate_nothing() {
     loom::model(|| {
-        let tier = Arc::new(SharedTier::new(4));
+        let tier = Arc::new(depot(4));
         for id in 0..3u32 {
-            tier.push(id).unwrap();
+            put(&tier, id).unwrap();
         }
         assert_eq!(tier.trim(), 0); // three old objects
-        tier.push(3).unwrap(); // one young one
+        put(&tier, 3).unwrap(); // one young one
         let gate = Arc::new(AtomicU64::new(0));
         let other = {
             let (tier, gate) = (Arc::clone(&tier), Arc::clone(&gate));

@@ -60,12 +60,16 @@ fn expect(actual: &BTreeMap<String, f64>, expected: &[(&str, f64)]) {
 #[test]
 fn pool_stats_are_published_under_their_documented_names() {
     let pool = Arc::new(Pool::new(Vec::<u8>::new));
-    let first = pool.get_owned(); // miss
-    thread::spawn(move || drop(first)).join().unwrap(); // stored in the shared queue
-    drop(pool.get()); // shared hit, stored locally
-    drop(pool.get()); // local hit
-    let held = pool.get(); // local hit, outstanding
+    let first = pool.get_owned(); // miss 1; this thread gets a cache (1)
+
+    // A thread that returns gets a cache of its own (2), which keeps the object.
+    thread::spawn(move || drop(first)).join().unwrap();
+    drop(pool.get()); // miss 2: this thread's cache and the depot are empty
+    drop(pool.get()); // local hit 1
+    let held = pool.get(); // local hit 2, outstanding
     pool.put(Vec::new()); // a put, stored locally
+
+    // Retained: the put here and the object in the other thread's cache.
     let publish = || poolkit::metrics::publish_pool_stats("buffers", &pool.stats());
     let metrics = published(publish);
     expect(
@@ -78,18 +82,18 @@ fn pool_stats_are_published_under_their_documented_names() {
             ),
             (
                 "counter poolkit_pool_hits_total{pool=buffers,tier=shared}",
-                1.0,
+                0.0,
             ),
-            ("counter poolkit_pool_misses_total{pool=buffers}", 1.0),
+            ("counter poolkit_pool_misses_total{pool=buffers}", 2.0),
             ("counter poolkit_pool_returns_total{pool=buffers}", 4.0),
             ("counter poolkit_pool_puts_total{pool=buffers}", 1.0),
             (
                 "counter poolkit_pool_stored_total{pool=buffers,tier=local}",
-                3.0,
+                4.0,
             ),
             (
                 "counter poolkit_pool_stored_total{pool=buffers,tier=shared}",
-                1.0,
+                0.0,
             ),
             (
                 "counter poolkit_pool_dropped_total{pool=buffers,reason=rejected}",
@@ -109,7 +113,8 @@ fn pool_stats_are_published_under_their_documented_names() {
             ),
             ("counter poolkit_pool_detached_total{pool=buffers}", 0.0),
             ("counter poolkit_pool_trimmed_total{pool=buffers}", 0.0),
-            ("gauge poolkit_pool_retained_objects{pool=buffers}", 1.0),
+            ("gauge poolkit_pool_retained_objects{pool=buffers}", 2.0),
+            ("gauge poolkit_pool_thread_caches{pool=buffers}", 2.0),
             ("gauge poolkit_pool_outstanding_objects{pool=buffers}", 1.0),
         ],
     );

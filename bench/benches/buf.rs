@@ -1,0 +1,324 @@
+//! `BufPool` against no pool at all, and against bare `thread_local!` pools
+//! (the floor), from 64 B to 16 MiB; `freeze` into `Bytes` against
+//! `Bytes::from(Vec)` and `BytesMut::freeze`, on one thread and across two.
+//!
+//! Run: `cargo bench -p poolkit-bench --bench buf` (about 5 minutes on 2
+//! cores), or one group: `cargo bench -p poolkit-bench --bench buf -- get_return_16B/1MiB`.
+//! Run it under both allocator settings the README quotes: glibc's default
+//! (its mmap threshold rises after a large block is freed, so a steady loop
+//! of big allocations reuses heap memory) and a fixed threshold, as services
+//! often run (every allocation above 128 KiB is a fresh mapping, so writing
+//! it pays page faults):
+//! `GLIBC_TUNABLES=glibc.malloc.mmap_threshold=131072 cargo bench -p poolkit-bench --bench buf`.
+//!
+//! Every `get_return_*` row takes a buffer of `n` bytes, writes `k` bytes
+//! into it (`k` = 16, or `n` for the `full` form), hands the bytes to
+//! `black_box` and lets it go; rows differ only in where the buffer comes
+//! from and where it goes.
+
+use std::cell::RefCell;
+use std::hint::black_box;
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use criterion::{criterion_group, criterion_main, Criterion};
+use crossbeam_queue::ArrayQueue;
+use poolkit::buf::{BufPool, OwnedPooledBuf};
+
+const KIB: usize = 1024;
+const MIB: usize = 1024 * 1024;
+
+const SIZES: [(usize, &str); 6] = [
+    (64, "64B"),
+    (4 * KIB, "4KiB"),
+    (64 * KIB, "64KiB"),
+    (MIB, "1MiB"),
+    (4 * MIB, "4MiB"),
+    (16 * MIB, "16MiB"),
+];
+
+/// `freeze` is for payloads worth sharing: 4 KiB and up.
+const FREEZE_SIZES: [(usize, &str); 3] = [(4 * KIB, "4KiB"), (64 * KIB, "64KiB"), (MIB, "1MiB")];
+
+/// The byte every row writes.
+const FILL: u8 = 0xAB;
+
+/// The same write in every row that gets an empty buffer: `k` bytes
+/// appended (a `memset` of `k` bytes), then the bytes to `black_box` so the
+/// write cannot be skipped.
+#[inline(always)]
+fn write_vec(buf: &mut Vec<u8>, k: usize) {
+    buf.resize(k, FILL);
+    black_box(&mut buf[..]);
+}
+
+thread_local! {
+    /// The bare floor: a `thread_local!` `RefCell<Vec<Vec<u8>>>` pop/push,
+    /// no classes, no budget, no stats, no aging.
+    static BARE: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
+    /// The same storing boxes (a round trip moves one pointer, not a
+    /// 24-byte `Vec`): the faster floor on this machine, see `pool.rs`.
+    #[allow(clippy::vec_box)] // the box is the point
+    static BARE_BOXED: RefCell<Vec<Box<Vec<u8>>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Empties both bare pools, so that the next size starts from buffers of
+/// its own capacity.
+fn bare_reset() {
+    BARE.with(|p| p.borrow_mut().clear());
+    BARE_BOXED.with(|p| p.borrow_mut().clear());
+}
+
+#[inline(always)]
+fn bare_round_trip(n: usize, k: usize) {
+    let mut buf = BARE
+        .with(|p| p.borrow_mut().pop())
+        .unwrap_or_else(|| Vec::with_capacity(n));
+    write_vec(&mut buf, k);
+    buf.clear();
+    BARE.with(|p| p.borrow_mut().push(buf));
+}
+
+#[inline(always)]
+fn bare_boxed_round_trip(n: usize, k: usize) {
+    let mut buf = BARE_BOXED
+        .with(|p| p.borrow_mut().pop())
+        .unwrap_or_else(|| Box::new(Vec::with_capacity(n)));
+    write_vec(&mut buf, k);
+    buf.clear();
+    BARE_BOXED.with(|p| p.borrow_mut().push(buf));
+}
+
+/// One `get_return` group: every row for buffers of `n` bytes with `k`
+/// bytes written.
+fn get_return_group(c: &mut Criterion, form: &str, n: usize, label: &str, k: usize) {
+    let mut g = c.benchmark_group(format!("get_return_{form}/{label}"));
+    g.warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(1));
+    if n >= MIB {
+        g.sample_size(20);
+    }
+
+    let pool = BufPool::new();
+    g.bench_function("bufpool", |b| {
+        b.iter(|| {
+            let mut buf = pool.get(n);
+            write_vec(&mut buf, k);
+        })
+    });
+    // The one-line replacement: the process-wide pool.
+    g.bench_function("bufpool_default", |b| {
+        b.iter(|| {
+            let mut buf = poolkit::buf::get(n);
+            write_vec(&mut buf, k);
+        })
+    });
+    // Give the default pool's buffer of this class back to the allocator
+    // before the no-pool rows run (two trims free everything kept).
+    poolkit::buf::default_pool().trim();
+    poolkit::buf::default_pool().trim();
+    drop(pool);
+
+    bare_reset();
+    g.bench_function("bare_thread_local", |b| b.iter(|| bare_round_trip(n, k)));
+    g.bench_function("bare_thread_local_boxed", |b| {
+        b.iter(|| bare_boxed_round_trip(n, k))
+    });
+    bare_reset();
+
+    g.bench_function("no_pool_vec_with_capacity", |b| {
+        b.iter(|| {
+            let mut buf = Vec::with_capacity(n);
+            write_vec(&mut buf, k);
+        })
+    });
+    // What Go's `make([]byte, n)` does: a zeroed buffer of length `n`; the
+    // write overwrites its first `k` bytes.
+    g.bench_function("no_pool_vec_zeroed", |b| {
+        b.iter(|| {
+            let mut buf = vec![0u8; n];
+            buf[..k].fill(FILL);
+            black_box(&mut buf[..]);
+        })
+    });
+    g.bench_function("no_pool_bytesmut_with_capacity", |b| {
+        b.iter(|| {
+            let mut buf = BytesMut::with_capacity(n);
+            buf.resize(k, FILL);
+            black_box(&mut buf[..]);
+        })
+    });
+    g.finish();
+}
+
+fn get_return_16b(c: &mut Criterion) {
+    for (n, label) in SIZES {
+        get_return_group(c, "16B", n, label, 16);
+    }
+}
+
+fn get_return_full(c: &mut Criterion) {
+    for (n, label) in SIZES {
+        get_return_group(c, "full", n, label, n);
+    }
+}
+
+/// What every freeze row does with its `Bytes`: a clone and a slice beside
+/// the original, as a codec hands out a frame and its header.
+#[inline(always)]
+fn share(frozen: Bytes) -> (Bytes, Bytes, Bytes) {
+    let clone = frozen.clone();
+    let header = frozen.slice(..4);
+    (frozen, clone, header)
+}
+
+/// The three ways to make a 16-byte message in an `n`-byte buffer and
+/// freeze it.
+#[derive(Clone, Copy)]
+enum Frozen {
+    Pooled,
+    BytesFromVec,
+    BytesMutFreeze,
+}
+
+impl Frozen {
+    const ALL: [(Frozen, &'static str); 3] = [
+        (Frozen::Pooled, "bufpool_freeze"),
+        (Frozen::BytesFromVec, "bytes_from_vec_with_capacity"),
+        (Frozen::BytesMutFreeze, "bytesmut_freeze"),
+    ];
+
+    #[inline(always)]
+    fn make(self, pool: &Arc<BufPool>, n: usize) -> (Bytes, Bytes, Bytes) {
+        let frozen = match self {
+            Frozen::Pooled => {
+                let mut buf = pool.get_owned(n);
+                write_vec(&mut buf, 16);
+                OwnedPooledBuf::freeze(buf)
+            }
+            Frozen::BytesFromVec => {
+                let mut buf = Vec::with_capacity(n);
+                write_vec(&mut buf, 16);
+                Bytes::from(buf)
+            }
+            Frozen::BytesMutFreeze => {
+                let mut buf = BytesMut::with_capacity(n);
+                buf.resize(16, FILL);
+                black_box(&mut buf[..]);
+                buf.freeze()
+            }
+        };
+        share(frozen)
+    }
+}
+
+fn drop_all(parts: (Bytes, Bytes, Bytes)) {
+    drop(black_box(parts));
+}
+
+fn freeze_1t(c: &mut Criterion) {
+    for (n, label) in FREEZE_SIZES {
+        let mut g = c.benchmark_group(format!("freeze_1t/{label}"));
+        g.warm_up_time(Duration::from_millis(500))
+            .measurement_time(Duration::from_secs(1));
+        let pool = Arc::new(BufPool::new());
+        for (how, name) in Frozen::ALL {
+            g.bench_function(name, |b| b.iter(|| drop_all(how.make(&pool, n))));
+        }
+        g.finish();
+    }
+}
+
+/// Items in flight at most between the two threads. Small enough that the
+/// pool keeps all of them at every size measured (its shared queue of a
+/// class holds up to 64 buffers), so the pooled row measures reuse, not
+/// misses.
+const CHANNEL_CAPACITY: usize = 16;
+
+/// How a side of the hand-off waits: spins a while, then yields its core
+/// (never parks): a blocking channel measures the scheduler.
+#[derive(Default)]
+struct Backoff(u32);
+
+impl Backoff {
+    #[inline]
+    fn wait(&mut self) {
+        if self.0 < 64 {
+            self.0 += 1;
+            std::hint::spin_loop();
+        } else {
+            thread::yield_now();
+        }
+    }
+}
+
+/// This thread makes `iters` items and sends them through a bounded
+/// lock-free queue; another drops them. Returns the total time.
+fn hand_off<T: Send>(iters: u64, make: impl Fn() -> T, consume: impl Fn(T) + Sync) -> Duration {
+    let channel = ArrayQueue::<T>::new(CHANNEL_CAPACITY);
+    let (channel, consume) = (&channel, &consume);
+    let start = Instant::now();
+    thread::scope(|s| {
+        s.spawn(move || {
+            let mut received = 0;
+            let mut backoff = Backoff::default();
+            while received < iters {
+                match channel.pop() {
+                    Some(item) => {
+                        consume(item);
+                        received += 1;
+                        backoff = Backoff::default();
+                    }
+                    None => backoff.wait(),
+                }
+            }
+        });
+        for _ in 0..iters {
+            let mut item = make();
+            let mut backoff = Backoff::default();
+            while let Err(back) = channel.push(item) {
+                item = back;
+                backoff.wait();
+            }
+        }
+    });
+    start.elapsed()
+}
+
+fn freeze_2t(c: &mut Criterion) {
+    for (n, label) in FREEZE_SIZES {
+        let mut g = c.benchmark_group(format!("freeze_2t/{label}"));
+        g.warm_up_time(Duration::from_millis(500))
+            .measurement_time(Duration::from_secs(2))
+            .sample_size(30);
+        let pool = Arc::new(BufPool::new());
+        // The hand-off alone, carrying three empty `Bytes`: the channel's
+        // own cost, with no buffer.
+        g.bench_function("channel_alone", |b| {
+            b.iter_custom(|iters| {
+                hand_off(
+                    iters,
+                    || black_box((Bytes::new(), Bytes::new(), Bytes::new())),
+                    drop_all,
+                )
+            })
+        });
+        for (how, name) in Frozen::ALL {
+            g.bench_function(name, |b| {
+                b.iter_custom(|iters| hand_off(iters, || how.make(&pool, n), drop_all))
+            });
+        }
+        g.finish();
+    }
+}
+
+criterion_group!(
+    benches,
+    get_return_16b,
+    get_return_full,
+    freeze_1t,
+    freeze_2t
+);
+criterion_main!(benches);
