@@ -1,6 +1,7 @@
 //! The byte budget is a bound over all threads: four threads get, grow,
-//! freeze, hand over and return buffers of every class (and oversize ones)
-//! in lock-step rounds; after every round the pool's own figures and an
+//! freeze, hand over and return buffers (and pooled `BytesMut`s) of every
+//! class (and oversize ones) in lock-step rounds; after every round the
+//! pool's own figures and an
 //! independent count of the bytes it really keeps are checked against
 //! `max_retained_bytes`.
 //!
@@ -175,6 +176,14 @@ fn step(shared: &Shared, me: usize, rng: &mut Rng, held: &mut Vec<OwnedPooledBuf
         }
         95..=96 => {
             shared.pool.trim();
+        }
+        97..=99 => {
+            // A pooled `BytesMut` round trip (same storage, same budget).
+            let mut frame = shared.pool.get_bytes_mut_owned(rng.request());
+            frame.extend_from_slice(b"frame");
+            if rng.below(2) == 0 {
+                drop(frame.split_to(2)); // whole again before the drop
+            }
         }
         _ => {}
     }

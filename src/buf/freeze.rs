@@ -13,10 +13,12 @@ impl PooledBuf<'static> {
     /// ([`get`](super::get)) and of a pool in a `static`; see
     /// [`OwnedPooledBuf::freeze`] for the others.
     ///
-    /// Cost: one small allocation (the `Bytes` owner record, made by
-    /// `Bytes::from_owner`; about 40 bytes here), freed with the last clone;
-    /// an empty buffer freezes to `Bytes::new()` with none (and goes back at
-    /// once). Cloning and slicing allocate nothing.
+    /// Cost: exactly one small allocation (the `Bytes` owner record, made by
+    /// `Bytes::from_owner`: a reference count and a vtable beside this
+    /// guard), freed with the last clone; the buffer itself is not copied.
+    /// An empty buffer freezes to `Bytes::new()` with no allocation (and
+    /// goes back at once). Cloning and slicing allocate nothing. The count is
+    /// checked by `tests/buf_alloc_freeze.rs`.
     ///
     /// ```
     /// use poolkit::buf::{self, PooledBuf};
@@ -44,7 +46,8 @@ impl PooledBuf<'static> {
 impl OwnedPooledBuf {
     /// As [`PooledBuf::freeze`]: an immutable [`Bytes`] without a copy,
     /// whose storage goes back to this buffer's pool when the last clone or
-    /// slice drops. One small allocation (the owner record).
+    /// slice drops. Exactly one small allocation (the owner record), as for
+    /// [`PooledBuf::freeze`].
     ///
     /// ```
     /// use std::sync::Arc;
