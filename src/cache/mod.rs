@@ -19,8 +19,8 @@
 //! A main FIFO with second chances (CLOCK), a small queue for the newest entry, and a
 //! count-min frequency sketch of recent accesses (4-bit counters, halved every ten accesses
 //! per entry of capacity, so that popularity fades). A hit bumps a 2-bit counter in the
-//! entry and four counters in one cache line of the sketch: nothing moves, nothing is
-//! allocated. When a new key arrives in a full cache, the previous newcomer moves to main if
+//! entry and, if it was 0, four counters in one cache line of the sketch: nothing moves,
+//! nothing is allocated. When a new key arrives in a full cache, the previous newcomer moves to main if
 //! it was read meanwhile; if not, it takes the place of main's victim (its oldest entry not
 //! read since the CLOCK hand last passed) only if the sketch has counted it at least two
 //! more times, and is evicted otherwise. So one-off scans never displace anything, a Zipf
