@@ -18,13 +18,12 @@
 //!   entries but the small one keep hitting; one-time scans of fresh keys never displace
 //!   anything.
 //! * A small queue of one entry: every entry a larger window holds is one the filter does
-//!   not protect, and on the loop each costs a hit per turn (a window of 1 % of the
-//!   entries lost 0.9 point there); on Zipf and scans the size made no difference above the
-//!   noise.
+//!   not protect, and on the loop each costs a hit per turn; on Zipf and scans the
+//!   size made no difference above the noise.
 //! * The margin of two: with a margin of one, a halving of the sketch in the middle of a
 //!   loop leaves the keys seen since one count ahead of those not yet seen, and each then
-//!   displaces the next (the loop lost up to 7 points, depending on where the halving fell).
-//!   Zipf and scans gain from it too.
+//!   displaces the next, for a whole turn, depending on where the halving fell. Zipf and
+//!   scans gain from it too.
 //! * The price is recency: a hot set that moves completely every 10 × capacity requests is
 //!   followed more slowly than by LRU, because the old favourites keep their counts until
 //!   the sketch halves them (a test with such a trace checks that it is followed at all).
