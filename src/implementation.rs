@@ -144,9 +144,11 @@
 //! the slab with 48-byte slots (timer data in a parallel array, so a hit
 //! reads one slot), the `hashbrown::HashTable<u32>` index reserved at twice
 //! the bound (so deleted slots are reclaimed in place instead of growing the
-//! table), S3-FIFO with a small queue of 3 % and a ghost of 32-bit
-//! fingerprints at 25 % of the capacity (chosen by measurement: the paper's
-//! 10 % gave 76 % hits on the loop trace, 25 % gives 84.6 %), the five-level
+//! table), S3-FIFO's queues behind a TinyLFU admission filter (a count-min
+//! sketch of 4-bit counters in 64-byte blocks, halved every ten accesses per
+//! entry; a one-entry small queue and a margin of two counts, each chosen on
+//! the hit-ratio traces for the reasons given in `cache/core/eviction.rs`;
+//! it replaced a ghost table of fingerprints), the five-level
 //! timer wheel linked by slab index with at most 8 entries examined per
 //! write, and the sharded cache's fixed 16-slot buffer that carries evicted
 //! entries past the shard lock to the listener without allocating.

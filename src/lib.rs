@@ -11,7 +11,8 @@
 //!   clears, for the pooled `Vec<String>` that should not free its strings.
 //! - [`TtlCache`] and [`ShardedTtlCache`] ([`cache`]): the bounded cache an
 //!   unbounded `HashMap` cache should have been: bounded by entries and
-//!   optionally weight, per-entry TTL and time-to-idle, S3-FIFO eviction, an
+//!   optionally weight, per-entry TTL and time-to-idle, S3-FIFO eviction
+//!   behind a TinyLFU admission filter, an
 //!   eviction listener with a cause, single-flight loading.
 //! - [`buf`]: escape-avoiding byte buffers. [`BufPool`](buf::BufPool) keeps
 //!   buffers in power-of-two size classes under one byte budget across all

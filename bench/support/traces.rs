@@ -54,3 +54,52 @@ pub fn hit_ratio(trace: &[u64], warmup: usize, mut get_or_insert: impl FnMut(u64
     }
     hits as f64 / (trace.len() - warmup) as f64
 }
+
+/// Zipf(`exponent`) over `0..keys`, interrupted every `scan_every` Zipf requests by a scan of
+/// `scan_len` fresh keys, each requested once and never again (keys from `keys` upwards):
+/// a cache that admits every new key lets the scans push the hot set out.
+pub fn zipf_with_scans(
+    keys: usize,
+    exponent: f64,
+    len: usize,
+    seed: u64,
+    scan_every: usize,
+    scan_len: usize,
+) -> Vec<u64> {
+    let hot = zipf(keys, exponent, len, seed);
+    let mut fresh = keys as u64;
+    let mut out = Vec::with_capacity(len);
+    for chunk in hot.chunks(scan_every) {
+        if out.len() >= len {
+            break;
+        }
+        out.extend_from_slice(chunk);
+        for _ in 0..scan_len {
+            out.push(fresh);
+            fresh += 1;
+        }
+    }
+    out.truncate(len);
+    out
+}
+
+/// A hot set that moves: Zipf(`exponent`) over `keys` keys whose ranks are shifted by
+/// `keys / 2` every `phase_len` requests, so the most popular keys of one phase are cold
+/// in the next. A policy must forget old popularity to follow it.
+pub fn shifting_zipf(
+    keys: usize,
+    exponent: f64,
+    len: usize,
+    seed: u64,
+    phase_len: usize,
+) -> Vec<u64> {
+    let ranks = zipf(keys, exponent, len, seed);
+    ranks
+        .iter()
+        .enumerate()
+        .map(|(i, &r)| {
+            let phase = (i / phase_len) as u64;
+            (r + phase * (keys as u64 / 2)) % (keys as u64 * 64)
+        })
+        .collect()
+}

@@ -1,6 +1,7 @@
 //! The storage core both cache flavours share: one [`Store`] holds the entries, the hash
-//! index, the S3-FIFO queues and the timer wheel, and implements every read and write
-//! (lookup, insert, replace, refuse, evict, sweep, expire, purge, drain).
+//! index, the eviction queues with their frequency sketch, and the timer wheel, and
+//! implements every read and write (lookup, insert, replace, refuse, evict, sweep, expire,
+//! purge, drain).
 //!
 //! The core takes no lock, reads no clock and calls no user code other than the key's
 //! `Hash`/`Eq`: the time is passed in by the flavour, and removed entries go to a
@@ -13,6 +14,7 @@
 
 mod config;
 mod eviction;
+mod sketch;
 mod slab;
 mod store;
 mod timer_wheel;

@@ -1,4 +1,4 @@
-//! The storage engine shared by both cache flavours: slab, hash index, S3-FIFO queues and
+//! The storage engine shared by both cache flavours: slab, hash index, eviction queues and
 //! timer wheel, with the entry and weight bounds. It never calls user code other than
 //! `Hash`/`Eq` of the key: evicted entries are handed to an `out` callback chosen by the
 //! flavour (the listener directly for the single-thread cache, a bounded buffer emptied
@@ -208,7 +208,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Store<K, V, S> {
             timer.last_access = timer.last_access.max(t);
         }
         let e = self.slab.get_mut(idx);
-        S3Fifo::on_hit(&mut e.freq);
+        self.policy.on_hit(hash, &mut e.freq);
         self.stats.hits += u64::from(counted);
         Lookup::Hit(idx)
     }
@@ -289,7 +289,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Store<K, V, S> {
                 && self.weight.saturating_add(weight) > self.limits.max_weight)
     }
 
-    /// Evicts one entry chosen by S3-FIFO. The cache must not be empty.
+    /// Evicts one entry chosen by the eviction policy. The cache must not be empty.
     fn evict_one(&mut self) -> (K, V) {
         let idx = self.policy.victim(&mut self.slab);
         self.remove_unqueued(idx, EvictionCause::Capacity)
@@ -470,7 +470,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Store<K, V, S> {
             self.slab.slot_capacity(),
             self.index.allocation_size(),
             self.policy.queue_lens(),
-            self.policy.ghost.len(),
+            self.policy.sketch_words(),
         )
     }
 }

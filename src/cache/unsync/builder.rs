@@ -236,11 +236,12 @@ impl<K: Hash + Eq, V, S: BuildHasher, C: Clock> CacheBuilder<K, V, S, C> {
     /// # Memory
     ///
     /// The whole bound is reserved here: per entry of capacity, one slot (the key, the
-    /// value and 24 bytes of bookkeeping), a 32-byte timer, 10 bytes of index and 1 of
-    /// ghost table; 91 bytes for a `u64 -> u64` cache. Only the index's control bytes (2 per entry) are
-    /// written at once: on systems that commit memory lazily (Linux, by default) the rest
-    /// becomes resident as entries first arrive, so a large empty cache costs little
-    /// resident memory.
+    /// value and 24 bytes of bookkeeping), a 32-byte timer, 10 bytes of index and 16 to 32
+    /// of frequency sketch (two `u64` words per entry, rounded up to a power of two); 106 to
+    /// 122 bytes for a `u64 -> u64` cache. Only the index's control bytes (2 per entry) are
+    /// written at once (the sketch is taken zeroed from the allocator): on systems that
+    /// commit memory lazily (Linux, by default) the rest becomes resident as it is first
+    /// used, so a large empty cache costs little resident memory.
     ///
     /// # Examples
     ///
