@@ -33,7 +33,7 @@ fn pool_stats_serialize_every_counter_and_the_hit_ratio() {
     assert_eq!(value["hit_ratio"], 0.75);
     // One key per public counter, plus the derived hit ratio.
     let keys = value.as_object().unwrap().len();
-    assert_eq!(keys, 17, "{value}");
+    assert_eq!(keys, 19, "{value}");
     drop(kept);
 }
 
