@@ -65,9 +65,9 @@
 //! next load of that slot wait on store-to-load forwarding (two 8-byte
 //! stores read back by one 16-byte load), and perf showed that load as the
 //! hottest instruction. A bare `thread_local!` `RefCell<Vec<Vec<u8>>>` pool
-//! has the same problem: 14.5 ns per round trip here, against 5.4 ns for
-//! the same pool moving a `Box` (one pointer), in the same criterion run
-//! (`cargo bench -p poolkit-bench --bench pool -- get_return_1t/4KiB`). The price: `put`
+//! has the same problem, and is markedly slower per round trip than the
+//! same pool moving a `Box` (one pointer) in the same criterion run (the
+//! README's *Measured* section has the figures and the command). The price: `put`
 //! of a foreign value allocates its box and `detach` frees it.
 //!
 //! ## Why no `unsafe`
@@ -76,7 +76,7 @@
 //! indices: only its owning thread touches it, values move in and out
 //! whole, and no reference into it is ever handed out, so user code (hooks,
 //! `T::drop`) that re-enters the pool at any point finds nothing borrowed.
-//! (A `RefCell` version measured the same, 7.8 vs 7.6 ns, but needed care
+//! (A `RefCell` version measured the same, within noise, but needed care
 //! never to run user code while borrowed.) Counters are read by other threads for `stats`, so they live
 //! in an `Arc<LocalCounters>` registered with the pool rather than in the
 //! (non-`Sync`) cache.
@@ -145,8 +145,8 @@
 //! reads one slot), the `hashbrown::HashTable<u32>` index reserved at twice
 //! the bound (so deleted slots are reclaimed in place instead of growing the
 //! table), S3-FIFO with a small queue of 3 % and a ghost of 32-bit
-//! fingerprints at 25 % of the capacity (chosen by measurement: the paper's
-//! 10 % gave 76 % hits on the loop trace, 25 % gives 84.6 %), the five-level
+//! fingerprints at 25 % of the capacity (chosen by measurement: on the loop
+//! trace of `bench/tests/hit_ratio.rs` it hits more than the paper's 10 %), the five-level
 //! timer wheel linked by slab index with at most 8 entries examined per
 //! write, and the sharded cache's fixed 16-slot buffer that carries evicted
 //! entries past the shard lock to the listener without allocating.
