@@ -18,21 +18,32 @@ pub const MAX_SHARED_CAPACITY: usize = 1 << 24;
 
 pub(crate) type Factory<T> = Box<dyn Fn() -> T + Send + Sync>;
 
-/// How returned objects are reset: a plain function (the [`Reset`] impl,
-/// called directly) or the user's closure.
+/// How returned objects are reset: the [`Reset`] impl (through one plain
+/// function that also measures [`Reset::heap_bytes`], so a return makes one
+/// indirect call, not two) or the user's closure.
 pub(crate) enum ResetHook<T> {
-    Function(fn(&mut T)),
+    Trait(fn(&mut T) -> usize),
     Closure(Box<dyn Fn(&mut T) + Send + Sync>),
 }
 
 impl<T> ResetHook<T> {
+    /// Resets `value`; returns its heap bytes if this hook measured them.
     #[inline]
-    pub(crate) fn run(&self, value: &mut T) {
+    pub(crate) fn run(&self, value: &mut T) -> Option<usize> {
         match self {
-            ResetHook::Function(reset) => reset(value),
-            ResetHook::Closure(reset) => reset(value),
+            ResetHook::Trait(reset) => Some(reset(value)),
+            ResetHook::Closure(reset) => {
+                reset(value);
+                None
+            }
         }
     }
+}
+
+/// [`Reset::reset`], then [`Reset::heap_bytes`].
+fn reset_and_measure<T: Reset>(value: &mut T) -> usize {
+    value.reset();
+    value.heap_bytes()
 }
 pub(crate) type AcceptHook<T> = Box<dyn Fn(&T) -> bool + Send + Sync>;
 
@@ -45,12 +56,16 @@ pub(crate) enum BytesHook<T> {
 }
 
 impl<T> BytesHook<T> {
+    /// The heap bytes of `value`, reset just now; `measured` is what the
+    /// reset hook measured, if it did (the [`Reset`] impl's answer, used
+    /// unless the user gave a closure).
     #[inline]
-    pub(crate) fn run(&self, value: &T) -> usize {
-        match self {
-            BytesHook::Zero => 0,
-            BytesHook::Function(bytes) => bytes(value),
-            BytesHook::Closure(bytes) => bytes(value),
+    pub(crate) fn run(&self, value: &T, measured: Option<usize>) -> usize {
+        match (self, measured) {
+            (BytesHook::Zero, _) => 0,
+            (BytesHook::Function(_), Some(bytes)) => bytes,
+            (BytesHook::Function(bytes), None) => bytes(value),
+            (BytesHook::Closure(bytes), _) => bytes(value),
         }
     }
 }
@@ -284,7 +299,7 @@ impl<T: Send> PoolBuilder<T> {
 
 impl<T: Reset + Send> PoolBuilder<T> {
     pub(crate) fn with_reset_trait(factory: Factory<T>) -> Self {
-        let mut builder = Self::new(factory, ResetHook::Function(T::reset));
+        let mut builder = Self::new(factory, ResetHook::Trait(reset_and_measure::<T>));
         builder.heap_bytes = BytesHook::Function(T::heap_bytes);
         builder
     }

@@ -97,10 +97,9 @@ impl<T: Weighed> LocalCache<T> {
             // An old-generation object was reused: it is young again.
             self.old.set(len);
         }
-        if let Some(value) = &value {
-            self.note_taken(value.bytes());
-        }
-        value
+        let value = value?;
+        self.note_taken(value.bytes());
+        Some(value)
     }
 
     /// Accounts for an object of `bytes` handed out by this thread (from
@@ -159,13 +158,19 @@ impl<T: Weighed> LocalCache<T> {
     /// The caller applies missed trims first ([`observe`](Self::observe)).
     #[inline]
     pub(crate) fn push(&self, value: T) -> Result<(), Refused<T>> {
-        if self.len.get() == self.slots.len() {
+        let len = self.len.get();
+        let Some(slot) = self.slots.get(len) else {
             return Err(Refused::Full(value));
-        }
+        };
         if !self.reserve(value.bytes()) {
             return Err(Refused::OverBudget(value));
         }
-        self.store(value).map_err(Refused::Full)
+        let previous = slot.replace(Some(value));
+        debug_assert!(previous.is_none());
+        self.len.set(len + 1);
+        // Always `None`: dropping it is free, and is not user code.
+        drop(previous);
+        Ok(())
     }
 
     /// Stores `value` if there is room, without accounting for its bytes

@@ -463,13 +463,13 @@ impl<T: Send> Pool<T> {
         // If a hook panics, `value` is dropped by the unwinding and this
         // guard counts it; the pool holds no borrow here, so it stays usable.
         let on_panic = CountOnUnwind(tally);
-        self.reset.run(&mut value);
+        let measured = self.reset.run(&mut value);
         let accepted = match &self.accept {
             Some(accept) => accept(&value),
             None => true,
         };
         let bytes = if accepted {
-            self.heap_bytes.run(&value)
+            self.heap_bytes.run(&value, measured)
         } else {
             0
         };
