@@ -382,6 +382,31 @@ mod tests {
     }
 
     #[test]
+    fn warm_round_trips_move_bytes_between_kept_and_credit_only() {
+        let budget = Arc::new(Budget::new(1 << 20));
+        let c = LocalCache::new(4, 0, Arc::default(), Some(Arc::clone(&budget)));
+        c.push(1000).unwrap(); // reserves a chunk
+        let reserved = budget.reserved();
+        assert!(reserved >= 1000 && reserved <= CREDIT_CHUNK.max(1000));
+        for _ in 0..100 {
+            let v = c.pop(0).unwrap();
+            c.push(v).unwrap();
+        }
+        assert_eq!(budget.reserved(), reserved, "the budget was not touched");
+        assert_eq!(c.counters.retained_bytes.read(), 1000);
+        // A return that does not fit in the budget is refused, and nothing
+        // is reserved for it.
+        let small = LocalCache::new(4, 0, Arc::default(), Some(Arc::new(Budget::new(1500))));
+        small.push(1000).unwrap();
+        assert_eq!(small.push(600), Err(Refused::OverBudget(600)));
+        small.push(500).unwrap();
+        // Two missed trims free everything and give all credit back.
+        assert_eq!(small.catch_up(2), 2);
+        assert_eq!(small.budget.as_ref().unwrap().reserved(), 0);
+        assert_eq!(small.counters.retained_bytes.read(), 0);
+    }
+
+    #[test]
     fn rotate_left_keeps_order() {
         for n in 0..7 {
             for k in 0..=n {
