@@ -118,14 +118,26 @@ impl<T: Weighed> LocalCache<T> {
     /// counts them as kept. `false`: over budget, nothing changed.
     #[inline]
     pub(crate) fn reserve(&self, bytes: usize) -> bool {
-        if let Some(budget) = &self.budget {
-            let credit = self.credit.get();
-            if credit < bytes && !self.add_credit(budget, bytes - credit) {
-                return false;
-            }
-            self.credit.set(self.credit.get() - bytes);
+        if self.budget.is_some() && !self.spend_credit(bytes) {
+            return false;
         }
         self.counters.retained_bytes.add_wrapping(bytes as u64);
+        true
+    }
+
+    /// Spends `bytes` of credit, reserving more from the budget if needed.
+    /// Out of line: pools without a budget never call it, and keeping it
+    /// out of `push` keeps their return path short.
+    #[inline(never)]
+    fn spend_credit(&self, bytes: usize) -> bool {
+        let Some(budget) = &self.budget else {
+            return true;
+        };
+        let credit = self.credit.get();
+        if credit < bytes && !self.add_credit(budget, bytes - credit) {
+            return false;
+        }
+        self.credit.set(self.credit.get() - bytes);
         true
     }
 
@@ -150,6 +162,21 @@ impl<T: Weighed> LocalCache<T> {
                 budget.release(credit - chunk);
             }
         }
+    }
+
+    /// Whether every slot is taken.
+    #[inline]
+    pub(crate) fn is_full(&self) -> bool {
+        self.len.get() == self.slots.len()
+    }
+
+    /// Stores `value`, whose bytes the caller covered with
+    /// [`reserve`](Self::reserve) after finding the cache not
+    /// [full](Self::is_full) (with no user code run in between).
+    #[inline]
+    pub(crate) fn push_reserved(&self, value: T) {
+        let stored = self.store(value);
+        debug_assert!(stored.is_ok(), "push_reserved into a full cache");
     }
 
     /// Stores `value` if there is room and, with a byte budget, if its

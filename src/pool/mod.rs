@@ -485,18 +485,27 @@ impl<T: Send> Pool<T> {
             return;
         }
         let kept = Kept { value, bytes };
-        if let Some(local) = local {
-            match local.push(kept) {
-                Ok(()) => tally.bump(|c| &c.stored_local),
-                Err(Refused::Full(kept)) => self.overflow(Some(local), tally, kept),
-                Err(Refused::OverBudget(kept)) => {
-                    tally.bump(|c| &c.over_budget);
-                    drop(kept);
+        match local {
+            // The common case, kept free of the rare ones (an object carried
+            // back in an error value costs every return a few cycles).
+            Some(local) if !local.is_full() => {
+                if local.reserve(bytes) {
+                    local.push_reserved(kept);
+                    tally.bump(|c| &c.stored_local);
+                } else {
+                    Self::refuse_over_budget(tally, kept);
                 }
             }
-        } else {
-            self.overflow(None, tally, kept);
+            local => self.overflow(local, tally, kept),
         }
+    }
+
+    /// Drops a return that the byte budget cannot cover.
+    #[cold]
+    #[inline(never)]
+    fn refuse_over_budget(tally: Tally<'_>, kept: Kept<T>) {
+        tally.bump(|c| &c.over_budget);
+        drop(kept);
     }
 
     /// Stores a return that does not fit in the thread's cache: the top half
