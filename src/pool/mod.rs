@@ -522,6 +522,8 @@ impl<T: Send> Pool<T> {
             return;
         };
         let mut alone = Some(kept);
+        // Dropped only after the magazine is back: `T::drop` may use the pool.
+        let mut refused = None;
         if let Some(local) = local {
             let room = magazine.capacity() - magazine.len();
             local.drain_top_into(room, &mut magazine);
@@ -531,12 +533,13 @@ impl<T: Send> Pool<T> {
                     Ok(()) => tally.bump(|c| &c.stored_local),
                     // Capacity 0: the object travels alone.
                     Err(Refused::Full(kept)) => alone = Some(kept),
-                    Err(Refused::OverBudget(kept)) => alone = Some(kept),
+                    Err(Refused::OverBudget(kept)) => {
+                        tally.bump(|c| &c.over_budget);
+                        refused = Some(kept);
+                    }
                 }
             }
         }
-        // Dropped only after the magazine is back: `T::drop` may use the pool.
-        let mut refused = None;
         if let Some(kept) = alone {
             let covered = match local {
                 Some(local) => local.reserve(kept.bytes),
