@@ -108,6 +108,28 @@
 //! The loom model `loom_counter_single_writer_is_monotonic_for_readers`
 //! checks the single-writer protocol.
 //!
+//! ## Retained bytes and the byte budget
+//!
+//! The pool stores each object with the heap bytes it reported on return
+//! (`Reset::heap_bytes`, measured in the same indirect call as `reset`), so
+//! taking it out needs no second measurement. `retained_bytes` is one more
+//! single-writer counter per thread: bytes stored minus bytes taken or
+//! trimmed by that thread, wrapping (a consumer that only returns and a
+//! producer that only takes drift apart in opposite directions); the
+//! wrapping sum over all threads is exact once the pool is quiet.
+//!
+//! The budget reuses `BufPool`'s: a reservation covers every kept object
+//! before it is stored and is released only after it has left the pool, so
+//! `bytes kept ≤ reserved ≤ limit` at every instant. Each thread keeps the
+//! bytes of the objects it takes as credit, and spends credit when it stores
+//! one, reserving a chunk (at most 1/16 of the limit) only when short: a
+//! warm round trip touches no shared atomic. Objects moved between a thread
+//! cache and the shared tier keep their reservation. A trim gives back what
+//! it freed and the trimmed thread's credit; a miss gives back credit beyond
+//! one chunk. Pools without a budget pay one branch per return and the
+//! bytes counter; the common return path (room in the cache, bytes covered)
+//! is kept free of the refusal paths, which are out of line.
+//!
 //! ## Aging
 //!
 //! A thread's cache is a stack: the bottom holds what was unused longest.
