@@ -97,7 +97,8 @@
 //! `LocalCounters`, by a plain atomic load and store (the thread is the
 //! only writer). `stats()` sums every thread's counters; derived fields
 //! (`gets`, `returns`, `retained`, `outstanding`) are computed from them, so
-//! the fast path pays for two counter bumps per round trip and nothing else.
+//! the fast path pays for two counter bumps per round trip, plus two updates
+//! of the bytes counter (see below), and nothing else.
 //! Bumps are Release stores (plain stores on x86) and `stats` reads each
 //! thread's `stored_local` first with Acquire: the hits and trims it reads
 //! next are at least as new, so that thread's `stored - hits - trimmed`
