@@ -65,9 +65,9 @@
 //! next load of that slot wait on store-to-load forwarding (two 8-byte
 //! stores read back by one 16-byte load), and perf showed that load as the
 //! hottest instruction. A bare `thread_local!` `RefCell<Vec<Vec<u8>>>` pool
-//! has the same problem: 14.5 ns per round trip here, against 5.4 ns for
-//! the same pool moving a `Box` (one pointer), in the same criterion run
-//! (`cargo bench -p poolkit-bench --bench pool -- get_return_1t/4KiB`). The price: `put`
+//! has the same problem, and is markedly slower per round trip than the
+//! same pool moving a `Box` (one pointer) in the same criterion run (the
+//! README's *Measured* section has the figures and the command). The price: `put`
 //! of a foreign value allocates its box and `detach` frees it.
 //!
 //! ## Why no `unsafe`
@@ -76,7 +76,7 @@
 //! indices: only its owning thread touches it, values move in and out
 //! whole, and no reference into it is ever handed out, so user code (hooks,
 //! `T::drop`) that re-enters the pool at any point finds nothing borrowed.
-//! (A `RefCell` version measured the same, 7.8 vs 7.6 ns, but needed care
+//! (A `RefCell` version measured the same, within noise, but needed care
 //! never to run user code while borrowed.) Counters are read by other threads for `stats`, so they live
 //! in an `Arc<LocalCounters>` registered with the pool rather than in the
 //! (non-`Sync`) cache.
@@ -97,7 +97,8 @@
 //! `LocalCounters`, by a plain atomic load and store (the thread is the
 //! only writer). `stats()` sums every thread's counters; derived fields
 //! (`gets`, `returns`, `retained`, `outstanding`) are computed from them, so
-//! the fast path pays for two counter bumps per round trip and nothing else.
+//! the fast path pays for two counter bumps per round trip, plus two updates
+//! of the bytes counter (see below), and nothing else.
 //! Bumps are Release stores (plain stores on x86) and `stats` reads each
 //! thread's `stored_local` first with Acquire: the hits and trims it reads
 //! next are at least as new, so that thread's `stored - hits - trimmed`
@@ -107,6 +108,28 @@
 //! of 2).
 //! The loom model `loom_counter_single_writer_is_monotonic_for_readers`
 //! checks the single-writer protocol.
+//!
+//! ## Retained bytes and the byte budget
+//!
+//! The pool stores each object with the heap bytes it reported on return
+//! (`Reset::heap_bytes`, measured in the same indirect call as `reset`), so
+//! taking it out needs no second measurement. `retained_bytes` is one more
+//! single-writer counter per thread: bytes stored minus bytes taken or
+//! trimmed by that thread, wrapping (a consumer that only returns and a
+//! producer that only takes drift apart in opposite directions); the
+//! wrapping sum over all threads is exact once the pool is quiet.
+//!
+//! The budget reuses `BufPool`'s: a reservation covers every kept object
+//! before it is stored and is released only after it has left the pool, so
+//! `bytes kept ≤ reserved ≤ limit` at every instant. Each thread keeps the
+//! bytes of the objects it takes as credit, and spends credit when it stores
+//! one, reserving a chunk (at most 1/16 of the limit) only when short: a
+//! warm round trip touches no shared atomic. Objects moved between a thread
+//! cache and the shared tier keep their reservation. A trim gives back what
+//! it freed and the trimmed thread's credit; a miss gives back credit beyond
+//! one chunk. Pools without a budget pay one branch per return and the
+//! bytes counter; the common return path (room in the cache, bytes covered)
+//! is kept free of the refusal paths, which are out of line.
 //!
 //! ## Aging
 //!

@@ -25,10 +25,11 @@
 //! | `poolkit_pool_returns_total` | counter | `pool` | [`PoolStats::returns`] |
 //! | `poolkit_pool_puts_total` | counter | `pool` | [`PoolStats::puts`] |
 //! | `poolkit_pool_stored_total` | counter | `pool`, `tier` = `local` / `shared` | [`PoolStats::stored_local`], [`PoolStats::stored_shared`] |
-//! | `poolkit_pool_dropped_total` | counter | `pool`, `reason` = `rejected` / `full` / `hook_panic` / `unwinding` | [`PoolStats::rejected`], [`PoolStats::dropped_full`], [`PoolStats::hook_panics`], [`PoolStats::discarded_unwinding`] |
+//! | `poolkit_pool_dropped_total` | counter | `pool`, `reason` = `rejected` / `full` / `budget` / `hook_panic` / `unwinding` | [`PoolStats::rejected`], [`PoolStats::dropped_full`], [`PoolStats::over_budget`], [`PoolStats::hook_panics`], [`PoolStats::discarded_unwinding`] |
 //! | `poolkit_pool_detached_total` | counter | `pool` | [`PoolStats::detached`] |
 //! | `poolkit_pool_trimmed_total` | counter | `pool` | [`PoolStats::trimmed`] |
 //! | `poolkit_pool_retained_objects` | gauge | `pool` | [`PoolStats::retained`] |
+//! | `poolkit_pool_retained_bytes` | gauge | `pool` | [`PoolStats::retained_bytes`] |
 //! | `poolkit_pool_outstanding_objects` | gauge | `pool` | [`PoolStats::outstanding`] |
 //! | `poolkit_pool_thread_caches` | gauge | `pool` | [`PoolStats::thread_caches`] |
 //! | `poolkit_buf_pool_gets_total` | counter | `pool` | [`BufStats::gets`] |
@@ -132,11 +133,13 @@ pub fn publish_pool_stats(name: &str, stats: &PoolStats) {
     let dropped = "poolkit_pool_dropped_total";
     total_by(dropped, "reason", "rejected", stats.rejected);
     total_by(dropped, "reason", "full", stats.dropped_full);
+    total_by(dropped, "reason", "budget", stats.over_budget);
     total_by(dropped, "reason", "hook_panic", stats.hook_panics);
     total_by(dropped, "reason", "unwinding", stats.discarded_unwinding);
     total("poolkit_pool_detached_total", stats.detached);
     total("poolkit_pool_trimmed_total", stats.trimmed);
     gauge!("poolkit_pool_retained_objects", "pool" => name.clone()).set(stats.retained as f64);
+    gauge!("poolkit_pool_retained_bytes", "pool" => name.clone()).set(stats.retained_bytes as f64);
     gauge!("poolkit_pool_outstanding_objects", "pool" => name.clone())
         .set(stats.outstanding as f64);
     gauge!("poolkit_pool_thread_caches", "pool" => name.clone()).set(stats.thread_caches as f64);

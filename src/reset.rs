@@ -94,12 +94,65 @@ pub trait Reset {
     /// Clears the value's contents, keeping its allocation where the type
     /// allows.
     fn reset(&mut self);
+
+    /// The heap bytes this value owns, as far as it can tell: what a pool
+    /// that keeps it pins. A [`Pool`](crate::Pool) calls it on each returned
+    /// object after `reset` (so for a collection, only its own buffers and
+    /// whatever the reset kept), adds it up in
+    /// [`PoolStats::retained_bytes`](crate::PoolStats::retained_bytes), and
+    /// enforces [`PoolBuilder::max_retained_bytes`](crate::PoolBuilder::max_retained_bytes)
+    /// with it.
+    ///
+    /// The default is 0 (the type owns nothing, or does not say). Override
+    /// it for types that own buffers; it must not change while the value
+    /// sits unused in a pool, and it should be cheap, as it runs on every
+    /// return. Counts capacity, not length; allocator overhead is not
+    /// counted, and for hash tables the figure is an estimate (buckets times
+    /// entry size).
+    ///
+    /// ```
+    /// use poolkit::Reset;
+    ///
+    /// struct Frame {
+    ///     pixels: Vec<u32>,
+    ///     caption: String,
+    /// }
+    /// impl Reset for Frame {
+    ///     fn reset(&mut self) {
+    ///         self.pixels.reset();
+    ///         self.caption.reset();
+    ///     }
+    ///     fn heap_bytes(&self) -> usize {
+    ///         self.pixels.heap_bytes() + self.caption.heap_bytes()
+    ///     }
+    /// }
+    ///
+    /// let frame = Frame { pixels: Vec::with_capacity(16), caption: String::with_capacity(8) };
+    /// assert!(frame.heap_bytes() >= 16 * 4 + 8);
+    /// ```
+    #[inline]
+    fn heap_bytes(&self) -> usize {
+        0
+    }
+}
+
+/// Bytes of a buffer of `capacity` elements of `T` (saturating).
+#[inline]
+fn buffer_bytes<T>(capacity: usize) -> usize {
+    capacity.saturating_mul(std::mem::size_of::<T>())
 }
 
 impl<T> Reset for Vec<T> {
     #[inline]
     fn reset(&mut self) {
         self.clear();
+    }
+
+    /// The buffer: `capacity() × size_of::<T>()` (the elements' own heap
+    /// memory is not counted; after `reset` there are none).
+    #[inline]
+    fn heap_bytes(&self) -> usize {
+        buffer_bytes::<T>(self.capacity())
     }
 }
 
@@ -108,12 +161,22 @@ impl Reset for String {
     fn reset(&mut self) {
         self.clear();
     }
+
+    #[inline]
+    fn heap_bytes(&self) -> usize {
+        self.capacity()
+    }
 }
 
 impl<T> Reset for VecDeque<T> {
     #[inline]
     fn reset(&mut self) {
         self.clear();
+    }
+
+    #[inline]
+    fn heap_bytes(&self) -> usize {
+        buffer_bytes::<T>(self.capacity())
     }
 }
 
@@ -122,6 +185,12 @@ impl<K, V, S: BuildHasher> Reset for HashMap<K, V, S> {
     fn reset(&mut self) {
         self.clear();
     }
+
+    /// An estimate: `capacity() × size_of::<(K, V)>()`.
+    #[inline]
+    fn heap_bytes(&self) -> usize {
+        buffer_bytes::<(K, V)>(self.capacity())
+    }
 }
 
 impl<T, S: BuildHasher> Reset for HashSet<T, S> {
@@ -129,12 +198,23 @@ impl<T, S: BuildHasher> Reset for HashSet<T, S> {
     fn reset(&mut self) {
         self.clear();
     }
+
+    /// An estimate: `capacity() × size_of::<T>()`.
+    #[inline]
+    fn heap_bytes(&self) -> usize {
+        buffer_bytes::<T>(self.capacity())
+    }
 }
 
 impl<T> Reset for BinaryHeap<T> {
     #[inline]
     fn reset(&mut self) {
         self.clear();
+    }
+
+    #[inline]
+    fn heap_bytes(&self) -> usize {
+        buffer_bytes::<T>(self.capacity())
     }
 }
 
@@ -159,6 +239,12 @@ impl<T: Reset + ?Sized> Reset for Box<T> {
     fn reset(&mut self) {
         (**self).reset();
     }
+
+    /// The box plus what its contents report.
+    #[inline]
+    fn heap_bytes(&self) -> usize {
+        std::mem::size_of_val::<T>(self).saturating_add((**self).heap_bytes())
+    }
 }
 
 impl<T> Reset for Option<T> {
@@ -175,6 +261,11 @@ impl Reset for bytes::BytesMut {
     #[inline]
     fn reset(&mut self) {
         self.clear();
+    }
+
+    #[inline]
+    fn heap_bytes(&self) -> usize {
+        self.capacity()
     }
 }
 

@@ -302,6 +302,26 @@ impl<T: Reset> Reset for Slots<T> {
     fn reset(&mut self) {
         self.clear();
     }
+
+    /// The list's own buffer plus what every slot it holds reports (the
+    /// kept elements are the point of `Slots`). O(slots held).
+    ///
+    /// ```
+    /// use poolkit::{Reset, Slots};
+    ///
+    /// let mut fields = Slots::<String>::new();
+    /// fields.push(String::with_capacity(100));
+    /// fields.reset();
+    /// assert!(fields.heap_bytes() >= 100); // the String is kept
+    /// ```
+    fn heap_bytes(&self) -> usize {
+        self.slots.iter().fold(
+            self.slots
+                .capacity()
+                .saturating_mul(std::mem::size_of::<T>()),
+            |sum, slot| sum.saturating_add(slot.heap_bytes()),
+        )
+    }
 }
 
 /// Clones the elements only: the clone has no spare slots, and the same

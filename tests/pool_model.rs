@@ -730,7 +730,12 @@ impl Run {
         assert_eq!(s.gets, s.local_hits + s.shared_hits + s.misses, "{s:?}");
         assert_eq!(
             s.returns,
-            s.stored_local + s.stored_shared + s.rejected + s.dropped_full + s.hook_panics,
+            s.stored_local
+                + s.stored_shared
+                + s.rejected
+                + s.over_budget
+                + s.dropped_full
+                + s.hook_panics,
             "{s:?}"
         );
         assert_eq!((s.hook_panics, s.discarded_unwinding), (0, 0), "{s:?}");

@@ -13,27 +13,45 @@ use serde_json::{json, Value};
 fn pool_stats_serialize_every_counter_and_the_hit_ratio() {
     let pool: Arc<Pool<Vec<u8>>> = Arc::new(Pool::new(Vec::new));
     let first = pool.get_owned(); // miss
-                                  // Returned by a thread that never took from the pool: into the shared queue.
-    thread::spawn(move || drop(first)).join().unwrap();
-    drop(pool.get()); // shared hit
+    thread::spawn(move || drop(first)).join().unwrap(); // returned on another thread
+    drop(pool.get());
     drop(pool.get()); // local hit
     let kept = pool.get(); // local hit, still out
     pool.put(Vec::new());
     let stats = pool.stats();
     let value = serde_json::to_value(stats).unwrap();
-    assert_eq!(value["gets"], 4);
-    assert_eq!(value["local_hits"], 2);
-    assert_eq!(value["shared_hits"], 1);
-    assert_eq!(value["stored_shared"], 1);
-    assert_eq!(value["misses"], 1);
-    assert_eq!(value["returns"], 4);
-    assert_eq!(value["puts"], 1);
-    assert_eq!(value["outstanding"], 1);
-    assert_eq!(value["retained"], stats.retained);
-    assert_eq!(value["hit_ratio"], 0.75);
+    let counters = [
+        ("gets", stats.gets),
+        ("local_hits", stats.local_hits),
+        ("shared_hits", stats.shared_hits),
+        ("misses", stats.misses),
+        ("returns", stats.returns),
+        ("puts", stats.puts),
+        ("stored_local", stats.stored_local),
+        ("stored_shared", stats.stored_shared),
+        ("rejected", stats.rejected),
+        ("over_budget", stats.over_budget),
+        ("dropped_full", stats.dropped_full),
+        ("hook_panics", stats.hook_panics),
+        ("discarded_unwinding", stats.discarded_unwinding),
+        ("detached", stats.detached),
+        ("trimmed", stats.trimmed),
+        ("retained", stats.retained),
+        ("retained_bytes", stats.retained_bytes),
+        ("outstanding", stats.outstanding),
+        ("thread_caches", stats.thread_caches),
+    ];
+    for (name, counter) in counters {
+        assert_eq!(value[name], counter, "{name} in {value}");
+    }
+    // Values that do not depend on how the pool hands objects between threads.
+    assert_eq!((stats.gets, stats.returns, stats.puts), (4, 4, 1));
+    assert_eq!((stats.outstanding, stats.thread_caches), (1, 2));
+    assert_eq!(value["hit_ratio"], stats.hit_ratio().unwrap());
+    assert!(stats.local_hits >= 2, "{stats:?}");
     // One key per public counter, plus the derived hit ratio.
     let keys = value.as_object().unwrap().len();
-    assert_eq!(keys, 17, "{value}");
+    assert_eq!(keys, counters.len() + 1, "{value}");
     drop(kept);
 }
 

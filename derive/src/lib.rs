@@ -16,7 +16,9 @@ use syn::{
 };
 
 /// Derives `poolkit::Reset` for a struct: `reset` calls `Reset::reset` on
-/// every field, in declaration order.
+/// every field, in declaration order, and `heap_bytes` adds up the
+/// `Reset::heap_bytes` of those same fields (skipped and assigned fields
+/// count 0), so a pool of the struct reports and budgets its buffers.
 ///
 /// # Field attributes
 ///
@@ -61,6 +63,8 @@ use syn::{
 /// assert!(request.user.is_empty() && request.headers.is_empty());
 /// assert!(request.body.is_empty() && request.body.capacity() >= 2);
 /// assert_eq!((request.attempt, request.worker), (1, 7));
+/// // The kept buffers: the user name's, the header String's, the body's.
+/// assert!(request.heap_bytes() >= "alice".len() + "accept: */*".len() + 2);
 /// ```
 #[proc_macro_derive(Reset, attributes(reset))]
 pub fn derive_reset(input: TokenStream) -> TokenStream {
@@ -104,6 +108,7 @@ fn expand(mut input: DeriveInput) -> Result<TokenStream2> {
         .map(|p| p.ident.clone())
         .collect();
     let mut statements = Vec::new();
+    let mut byte_terms = Vec::new();
     let mut bounded_types: Vec<Type> = Vec::new();
     for (position, field) in fields.iter().enumerate() {
         let member = member(field, position);
@@ -117,6 +122,9 @@ fn expand(mut input: DeriveInput) -> Result<TokenStream2> {
                 statements.push(
                     quote_spanned! {ty.span()=> <#ty as ::poolkit::Reset>::reset(&mut self.#member); },
                 );
+                byte_terms.push(quote_spanned! {ty.span()=>
+                    .saturating_add(<#ty as ::poolkit::Reset>::heap_bytes(&self.#member))
+                });
                 if names_any(ty.to_token_stream(), &type_params) {
                     bounded_types.push(ty.clone());
                 }
@@ -140,6 +148,11 @@ fn expand(mut input: DeriveInput) -> Result<TokenStream2> {
             #[inline]
             fn reset(&mut self) {
                 #(#statements)*
+            }
+
+            #[inline]
+            fn heap_bytes(&self) -> usize {
+                0usize #(#byte_terms)*
             }
         }
     })

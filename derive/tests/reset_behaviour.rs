@@ -163,3 +163,27 @@ fn a_generic_field_is_reset_through_its_own_impl() {
     wrapped.reset();
     assert_eq!(wrapped.inner.inner, "");
 }
+
+#[test]
+fn heap_bytes_add_up_the_fields_that_are_reset() {
+    #[derive(Reset)]
+    struct Request {
+        user: String,
+        body: Vec<u64>,
+        #[reset(skip)]
+        config: Vec<u8>, // not the pool's to count
+        #[reset(value = Vec::new())]
+        scratch: Vec<u8>,
+    }
+    let request = Request {
+        user: String::with_capacity(10),
+        body: Vec::with_capacity(4),
+        config: Vec::with_capacity(1000),
+        scratch: Vec::with_capacity(1000),
+    };
+    assert_eq!(
+        request.heap_bytes(),
+        request.user.capacity() + request.body.capacity() * 8
+    );
+    assert!(request.config.capacity() + request.scratch.capacity() >= 2000);
+}

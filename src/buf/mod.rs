@@ -77,7 +77,7 @@
 //! the same id. Returns from a thread without a cache (it never called
 //! `get` on this pool) go to the shared queue.
 
-mod budget;
+pub(crate) mod budget;
 mod builder;
 mod classes;
 mod default_pool;

@@ -73,17 +73,10 @@
 //!
 //! # Performance
 //!
-//! `cargo bench -p poolkit-bench --bench cache` (get, and insert on a miss; Zipf 1.0 over 100,000 keys into
-//! 10,000 entries; medians on a 2-vCPU VM, several runs):
-//!
-//! | cache | 1 thread | hit ratio | 2 threads, per op per thread |
-//! |---|---|---|---|
-//! | `TtlCache` / `ShardedTtlCache` | 17.6–20.5 ns | 79.8 % | 71–84 ns: 0.90 × quick_cache sync (median of the ratios of 5 paired runs, computed by hand) |
-//! | `quick_cache` 0.7 | 21.6–32.6 ns | 79.4 % | 74–118 ns |
-//! | `lru` 0.16 | 17.6–21.9 ns | 73.7 % | `Mutex<lru>`: 209–368 ns |
-//!
-//! The hit ratios on more traces are in the README. The 2-thread figures vary by up to 3× between identical runs on this VM;
-//! compare ratios within one run.
+//! `cargo bench -p poolkit-bench --bench cache` compares both caches with `quick_cache`
+//! and `lru` (get, and insert on a miss, on a Zipf trace), and `bench/tests/hit_ratio.rs`
+//! measures hit ratios on Zipf and loop traces. The measured figures, with the commands
+//! that produced them, are kept in one place: the README's *Measured* section.
 //!
 //! # Bad input
 //!

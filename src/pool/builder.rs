@@ -18,23 +18,68 @@ pub const MAX_SHARED_CAPACITY: usize = 1 << 24;
 
 pub(crate) type Factory<T> = Box<dyn Fn() -> T + Send + Sync>;
 
-/// How returned objects are reset: a plain function (the [`Reset`] impl,
-/// called directly) or the user's closure.
+/// How returned objects are reset: the [`Reset`] impl (through one plain
+/// function that also measures [`Reset::heap_bytes`], so a return makes one
+/// indirect call, not two) or the user's closure.
 pub(crate) enum ResetHook<T> {
-    Function(fn(&mut T)),
+    Trait(fn(&mut T) -> usize),
     Closure(Box<dyn Fn(&mut T) + Send + Sync>),
 }
 
 impl<T> ResetHook<T> {
+    /// Resets `value`; returns its heap bytes if this hook measured them.
     #[inline]
-    pub(crate) fn run(&self, value: &mut T) {
+    pub(crate) fn run(&self, value: &mut T) -> Option<usize> {
         match self {
-            ResetHook::Function(reset) => reset(value),
-            ResetHook::Closure(reset) => reset(value),
+            ResetHook::Trait(reset) => Some(reset(value)),
+            ResetHook::Closure(reset) => {
+                reset(value);
+                None
+            }
         }
     }
 }
+
+/// [`Reset::reset`], then [`Reset::heap_bytes`].
+fn reset_and_measure<T: Reset>(value: &mut T) -> usize {
+    value.reset();
+    value.heap_bytes()
+}
 pub(crate) type AcceptHook<T> = Box<dyn Fn(&T) -> bool + Send + Sync>;
+
+/// How a returned object's heap bytes are measured: not at all (0), the
+/// [`Reset::heap_bytes`] impl, or the user's closure.
+pub(crate) enum BytesHook<T> {
+    Zero,
+    Function(fn(&T) -> usize),
+    Closure(Box<dyn Fn(&T) -> usize + Send + Sync>),
+}
+
+impl<T> BytesHook<T> {
+    /// The heap bytes of `value`, reset just now; `measured` is what the
+    /// reset hook measured, if it did (the [`Reset`] impl's answer, used
+    /// unless the user gave a closure).
+    #[inline]
+    pub(crate) fn run(&self, value: &T, measured: Option<usize>) -> usize {
+        match (self, measured) {
+            (BytesHook::Zero, _) => 0,
+            (BytesHook::Function(_), Some(bytes)) => bytes,
+            (BytesHook::Function(bytes), None) => bytes(value),
+            (BytesHook::Closure(bytes), _) => bytes(value),
+        }
+    }
+}
+
+/// Everything `build` hands to the pool.
+pub(crate) struct PoolParts<T> {
+    pub(crate) factory: Factory<T>,
+    pub(crate) reset: ResetHook<T>,
+    pub(crate) accept: Option<AcceptHook<T>>,
+    pub(crate) heap_bytes: BytesHook<T>,
+    pub(crate) local_capacity: usize,
+    pub(crate) shared_capacity: usize,
+    pub(crate) max_retained_bytes: Option<usize>,
+}
 
 /// Configures a [`Pool`]: hooks and capacities. Made by [`Pool::builder`] or
 /// [`Pool::builder_with_reset`]; [`build`](Self::build) checks the
@@ -69,8 +114,10 @@ pub struct PoolBuilder<T> {
     factory: Factory<T>,
     reset: ResetHook<T>,
     accept: Option<AcceptHook<T>>,
+    heap_bytes: BytesHook<T>,
     local_capacity: usize,
     shared_capacity: usize,
+    max_retained_bytes: Option<usize>,
 }
 
 impl<T: Send> PoolBuilder<T> {
@@ -79,8 +126,10 @@ impl<T: Send> PoolBuilder<T> {
             factory,
             reset,
             accept: None,
+            heap_bytes: BytesHook::Zero,
             local_capacity: DEFAULT_LOCAL_CAPACITY,
             shared_capacity: DEFAULT_SHARED_CAPACITY,
+            max_retained_bytes: None,
         }
     }
 
@@ -114,8 +163,101 @@ impl<T: Send> PoolBuilder<T> {
     /// How many objects the shared queue keeps for all threads (default
     /// [`DEFAULT_SHARED_CAPACITY`], at most [`MAX_SHARED_CAPACITY`]). It takes
     /// returns that overflow a thread's cache and serves gets that miss it.
+    ///
+    /// # Sizing for pipelines
+    ///
+    /// When objects are taken on one thread and dropped on another (a
+    /// producer sending buffers down a channel to a writer thread), every
+    /// object the consumer returns travels through this queue back to the
+    /// producer. If more objects are in flight between the threads than the
+    /// consumer's cache plus this queue can hold, the surplus returns are
+    /// dropped and the producer allocates new ones: count them in
+    /// [`PoolStats::dropped_full`](crate::PoolStats::dropped_full). Set
+    /// `shared_capacity` to at least the most objects in flight at once
+    /// (a bounded channel's capacity plus what each end holds), so that
+    /// `dropped_full` stays 0.
+    ///
+    /// ```
+    /// use poolkit::Pool;
+    /// use std::sync::mpsc;
+    ///
+    /// const IN_FLIGHT: usize = 300;
+    /// let pool = Pool::builder(|| Vec::<u8>::with_capacity(1024))
+    ///     .shared_capacity(IN_FLIGHT)
+    ///     .build()
+    ///     .unwrap();
+    /// let (tx, rx) = mpsc::sync_channel(IN_FLIGHT);
+    /// std::thread::scope(|s| {
+    ///     s.spawn(|| for buf in rx { drop(buf) }); // the writer: returns only
+    ///     for _ in 0..IN_FLIGHT {
+    ///         tx.send(pool.get()).unwrap();
+    ///     }
+    ///     drop(tx);
+    /// });
+    /// assert_eq!(pool.stats().dropped_full, 0);
+    /// ```
     pub fn shared_capacity(mut self, capacity: usize) -> Self {
         self.shared_capacity = capacity;
+        self
+    }
+
+    /// Caps the heap bytes the pool keeps, over all threads and the shared
+    /// queue, as measured by [`Reset::heap_bytes`] (or the
+    /// [`heap_bytes`](Self::heap_bytes) hook): a return that would take the
+    /// pool past `limit` is dropped and counted in
+    /// [`PoolStats::over_budget`](crate::PoolStats::over_budget). By
+    /// default there is no byte cap, only the object count bound.
+    ///
+    /// Objects that report 0 bytes are never refused. Each thread reserves
+    /// budget in chunks of at most 1/16 of `limit`, so a warm get and return
+    /// touch no shared counter; budget reserved by a thread but unused is
+    /// returned when that thread's cache is trimmed, and the part beyond
+    /// one chunk at its next miss.
+    ///
+    /// ```
+    /// use poolkit::Pool;
+    ///
+    /// let pool = Pool::builder(Vec::<u8>::new)
+    ///     .max_retained_bytes(1 << 20) // 1 MiB for all threads
+    ///     .build()
+    ///     .unwrap();
+    /// let mut big = pool.get();
+    /// big.reserve_exact(4 << 20); // this one grew to 4 MiB
+    /// drop(big); // dropped, not kept
+    /// let stats = pool.stats();
+    /// assert_eq!((stats.over_budget, stats.retained, stats.retained_bytes), (1, 0, 0));
+    /// drop(pool.get()); // a small one is kept
+    /// assert_eq!(pool.stats().retained, 1);
+    /// ```
+    pub fn max_retained_bytes(mut self, limit: usize) -> Self {
+        self.max_retained_bytes = Some(limit);
+        self
+    }
+
+    /// Sets how a returned object's heap bytes are measured, for
+    /// [`PoolStats::retained_bytes`](crate::PoolStats::retained_bytes) and
+    /// [`max_retained_bytes`](Self::max_retained_bytes). By default
+    /// [`Reset::heap_bytes`] for pools built with [`Pool::builder`], and 0
+    /// (not measured) for [`Pool::builder_with_reset`]. Runs after `reset`
+    /// and `accept`, on every return that `accept` let through; it must
+    /// give the same answer while the object sits in the pool.
+    ///
+    /// ```
+    /// use poolkit::Pool;
+    ///
+    /// struct Frame { pixels: Vec<u32> }
+    /// let pool = Pool::builder_with_reset(
+    ///     || Frame { pixels: Vec::with_capacity(256) },
+    ///     |f| f.pixels.clear(),
+    /// )
+    /// .heap_bytes(|f| f.pixels.capacity() * 4)
+    /// .build()
+    /// .unwrap();
+    /// drop(pool.get());
+    /// assert!(pool.stats().retained_bytes >= 1024);
+    /// ```
+    pub fn heap_bytes(mut self, heap_bytes: impl Fn(&T) -> usize + Send + Sync + 'static) -> Self {
+        self.heap_bytes = BytesHook::Closure(Box::new(heap_bytes));
         self
     }
 
@@ -143,19 +285,23 @@ impl<T: Send> PoolBuilder<T> {
         if self.local_capacity == 0 && self.shared_capacity == 0 {
             return Err(PoolConfigError::NoCapacity);
         }
-        Ok(Pool::from_parts(
-            self.factory,
-            self.reset,
-            self.accept,
-            self.local_capacity,
-            self.shared_capacity,
-        ))
+        Ok(Pool::from_parts(PoolParts {
+            factory: self.factory,
+            reset: self.reset,
+            accept: self.accept,
+            heap_bytes: self.heap_bytes,
+            local_capacity: self.local_capacity,
+            shared_capacity: self.shared_capacity,
+            max_retained_bytes: self.max_retained_bytes,
+        }))
     }
 }
 
 impl<T: Reset + Send> PoolBuilder<T> {
     pub(crate) fn with_reset_trait(factory: Factory<T>) -> Self {
-        Self::new(factory, ResetHook::Function(T::reset))
+        let mut builder = Self::new(factory, ResetHook::Trait(reset_and_measure::<T>));
+        builder.heap_bytes = BytesHook::Function(T::heap_bytes);
+        builder
     }
 }
 
@@ -165,6 +311,7 @@ impl<T> fmt::Debug for PoolBuilder<T> {
             .field("local_capacity", &self.local_capacity)
             .field("shared_capacity", &self.shared_capacity)
             .field("accept", &self.accept.is_some())
+            .field("max_retained_bytes", &self.max_retained_bytes)
             .finish_non_exhaustive()
     }
 }

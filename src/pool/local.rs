@@ -4,6 +4,26 @@ use std::cell::Cell;
 use std::sync::Arc;
 
 use super::stats::LocalCounters;
+use crate::buf::budget::Budget;
+
+/// What a cache holds: objects that know the heap bytes they pin.
+pub(crate) trait Weighed {
+    /// The heap bytes counted for this object when it was stored.
+    fn bytes(&self) -> usize;
+}
+
+/// Budget a thread reserves at once when its credit runs short (or less,
+/// for a small budget: see [`LocalCache::new`]).
+pub(crate) const CREDIT_CHUNK: usize = 256 << 10;
+
+/// Why [`LocalCache::push`] did not store an object.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Refused<T> {
+    /// No free slot.
+    Full(T),
+    /// Keeping it would take the pool past its byte budget.
+    OverBudget(T),
+}
 
 /// The objects one thread keeps, plus that thread's counters.
 ///
@@ -13,6 +33,16 @@ use super::stats::LocalCounters;
 /// into the cache is ever handed out, so user code (factory, reset, accept,
 /// `T::drop`) may use the pool again at any point without a borrow to
 /// conflict with.
+///
+/// # Byte budget
+///
+/// With a byte budget, every object the pool keeps is covered by a
+/// reservation made before it is stored, released only after it left the
+/// pool: `bytes kept ≤ reserved ≤ limit` at every instant, across threads.
+/// A thread reserves in chunks and keeps the rest as `credit`: taking an
+/// object turns its bytes into credit, storing one spends credit, so a warm
+/// round trip touches no shared atomic. Objects moved between a cache and
+/// the shared tier keep their reservation.
 ///
 /// Aligned to 128 bytes (two cache lines, for adjacent-line prefetch): the
 /// `thread_local` crate stores threads' entries side by side, and without
@@ -29,18 +59,28 @@ pub(crate) struct LocalCache<T> {
     old: Cell<usize>,
     /// The pool's trim epoch this cache has caught up with.
     seen_epoch: Cell<u64>,
+    /// Budget reserved by this thread and not covering a kept object.
+    credit: Cell<usize>,
+    budget: Option<Arc<Budget>>,
     pub(crate) counters: Arc<LocalCounters>,
 }
 
-impl<T> LocalCache<T> {
-    /// Makes an empty cache that holds up to `capacity` objects; it never
-    /// allocates after this.
-    pub(crate) fn new(capacity: usize, epoch: u64, counters: Arc<LocalCounters>) -> Self {
+impl<T: Weighed> LocalCache<T> {
+    /// Makes an empty cache that holds up to `capacity` objects, spending
+    /// from `budget` if there is one; it never allocates after this.
+    pub(crate) fn new(
+        capacity: usize,
+        epoch: u64,
+        counters: Arc<LocalCounters>,
+        budget: Option<Arc<Budget>>,
+    ) -> Self {
         LocalCache {
             slots: (0..capacity).map(|_| Cell::new(None)).collect(),
             len: Cell::new(0),
             old: Cell::new(0),
             seen_epoch: Cell::new(epoch),
+            credit: Cell::new(0),
+            budget,
             counters,
         }
     }
@@ -57,14 +97,113 @@ impl<T> LocalCache<T> {
             // An old-generation object was reused: it is young again.
             self.old.set(len);
         }
-        value
+        let value = value?;
+        self.note_taken(value.bytes());
+        Some(value)
     }
 
-    /// Stores `value` if there is room; gives it back otherwise.
+    /// Accounts for an object of `bytes` handed out by this thread (from
+    /// this cache or from the shared tier): it no longer counts as kept,
+    /// and its reservation becomes this thread's credit.
     #[inline]
+    pub(crate) fn note_taken(&self, bytes: usize) {
+        self.counters.retained_bytes.sub(bytes as u64);
+        if self.budget.is_some() {
+            self.credit.set(self.credit.get() + bytes);
+        }
+    }
+
+    /// Covers `bytes` about to be kept (here or in the shared tier) with
+    /// this thread's credit, reserving more from the budget if needed, and
+    /// counts them as kept. `false`: over budget, nothing changed.
+    #[inline]
+    pub(crate) fn reserve(&self, bytes: usize) -> bool {
+        if self.budget.is_some() && !self.spend_credit(bytes) {
+            return false;
+        }
+        self.counters.retained_bytes.add_wrapping(bytes as u64);
+        true
+    }
+
+    /// Spends `bytes` of credit, reserving more from the budget if needed.
+    /// Out of line: pools without a budget never call it, and keeping it
+    /// out of `push` keeps their return path short.
+    #[inline(never)]
+    fn spend_credit(&self, bytes: usize) -> bool {
+        let Some(budget) = &self.budget else {
+            return true;
+        };
+        let credit = self.credit.get();
+        if credit < bytes && !self.add_credit(budget, bytes - credit) {
+            return false;
+        }
+        self.credit.set(self.credit.get() - bytes);
+        true
+    }
+
+    /// Reserves at least `need` more bytes of credit (a chunk if it fits).
+    #[cold]
+    fn add_credit(&self, budget: &Budget, need: usize) -> bool {
+        let chunk = CREDIT_CHUNK.min(budget.limit() / 16);
+        let granted = budget.reserve_between(need, need.max(chunk));
+        self.credit.set(self.credit.get() + granted);
+        granted != 0 || need == 0
+    }
+
+    /// Gives back credit beyond one chunk: called on a miss, when this
+    /// thread's credit is not covering an object it is about to keep again.
+    #[cold]
+    pub(crate) fn release_spare_credit(&self) {
+        if let Some(budget) = &self.budget {
+            let chunk = CREDIT_CHUNK.min(budget.limit() / 16);
+            let credit = self.credit.get();
+            if credit > chunk {
+                self.credit.set(chunk);
+                budget.release(credit - chunk);
+            }
+        }
+    }
+
+    /// Whether every slot is taken.
+    #[inline]
+    pub(crate) fn is_full(&self) -> bool {
+        self.len.get() == self.slots.len()
+    }
+
+    /// Stores `value`, whose bytes the caller covered with
+    /// [`reserve`](Self::reserve) after finding the cache not
+    /// [full](Self::is_full) (with no user code run in between).
+    #[inline]
+    pub(crate) fn push_reserved(&self, value: T) {
+        let stored = self.store(value);
+        debug_assert!(stored.is_ok(), "push_reserved into a full cache");
+    }
+
+    /// Stores `value` if there is room and, with a byte budget, if its
+    /// bytes fit; gives it back otherwise.
     ///
     /// The caller applies missed trims first ([`observe`](Self::observe)).
-    pub(crate) fn push(&self, value: T) -> Result<(), T> {
+    #[inline]
+    pub(crate) fn push(&self, value: T) -> Result<(), Refused<T>> {
+        let len = self.len.get();
+        let Some(slot) = self.slots.get(len) else {
+            return Err(Refused::Full(value));
+        };
+        if !self.reserve(value.bytes()) {
+            return Err(Refused::OverBudget(value));
+        }
+        let previous = slot.replace(Some(value));
+        debug_assert!(previous.is_none());
+        self.len.set(len + 1);
+        // Always `None`: dropping it is free, and is not user code.
+        drop(previous);
+        Ok(())
+    }
+
+    /// Stores `value` if there is room, without accounting for its bytes
+    /// (they are already covered: it comes from the shared tier).
+    #[inline]
+    fn store(&self, value: T) -> Result<(), T> {
         let len = self.len.get();
         match self.slots.get(len) {
             Some(slot) => {
@@ -104,7 +243,7 @@ impl<T> LocalCache<T> {
             // The caller found this cache empty and no user code ran since,
             // and a magazine holds at most half a cache (or one object, for
             // a cache of capacity 0, which the caller hands out first).
-            let stored = self.push(value);
+            let stored = self.store(value);
             debug_assert!(stored.is_ok(), "refill into a full cache");
         }
     }
@@ -149,6 +288,7 @@ impl<T> LocalCache<T> {
         // survivor early. Either way no object is lost or handed out twice,
         // and the cache never grows past its capacity.
         let mut freed = 0;
+        let mut freed_bytes = 0;
         for _ in 0..victims {
             let Some(top) = self.len.get().checked_sub(1) else {
                 break;
@@ -158,11 +298,18 @@ impl<T> LocalCache<T> {
             if top < self.old.get() {
                 self.old.set(top);
             }
-            if value.is_some() {
+            if let Some(value) = &value {
                 freed += 1;
+                freed_bytes += value.bytes();
                 self.counters.trimmed.bump();
+                // Before the drop (user code, which may use the pool).
+                self.counters.retained_bytes.sub(value.bytes() as u64);
             }
             drop(value);
+        }
+        if let Some(budget) = &self.budget {
+            // Idle long enough to be trimmed: the credit goes back too.
+            budget.release(freed_bytes + self.credit.replace(0));
         }
         freed
     }
@@ -194,8 +341,15 @@ fn rotate_left<T>(cells: &[Cell<T>], k: usize) {
 mod tests {
     use super::*;
 
+    /// In these tests an object's value is its byte count.
+    impl Weighed for u32 {
+        fn bytes(&self) -> usize {
+            *self as usize
+        }
+    }
+
     fn cache(cap: usize) -> LocalCache<u32> {
-        LocalCache::new(cap, 0, Arc::default())
+        LocalCache::new(cap, 0, Arc::default(), None)
     }
 
     #[test]
@@ -203,7 +357,7 @@ mod tests {
         let c = cache(2);
         assert!(c.push(1).is_ok());
         assert!(c.push(2).is_ok());
-        assert_eq!(c.push(3), Err(3));
+        assert_eq!(c.push(3), Err(Refused::Full(3)));
         assert_eq!(c.pop(0), Some(2));
         assert_eq!(c.pop(0), Some(1));
         assert_eq!(c.pop(0), None);
@@ -252,6 +406,31 @@ mod tests {
         assert_eq!(c.pop(2), Some(2));
         assert_eq!(c.pop(2), None);
         assert_eq!(c.counters.trimmed.read(), 1);
+    }
+
+    #[test]
+    fn warm_round_trips_move_bytes_between_kept_and_credit_only() {
+        let budget = Arc::new(Budget::new(1 << 20));
+        let c = LocalCache::new(4, 0, Arc::default(), Some(Arc::clone(&budget)));
+        c.push(1000).unwrap(); // reserves a chunk
+        let reserved = budget.reserved();
+        assert!(reserved >= 1000 && reserved <= CREDIT_CHUNK.max(1000));
+        for _ in 0..100 {
+            let v = c.pop(0).unwrap();
+            c.push(v).unwrap();
+        }
+        assert_eq!(budget.reserved(), reserved, "the budget was not touched");
+        assert_eq!(c.counters.retained_bytes.read(), 1000);
+        // A return that does not fit in the budget is refused, and nothing
+        // is reserved for it.
+        let small = LocalCache::new(4, 0, Arc::default(), Some(Arc::new(Budget::new(1500))));
+        small.push(1000).unwrap();
+        assert_eq!(small.push(600), Err(Refused::OverBudget(600)));
+        small.push(500).unwrap();
+        // Two missed trims free everything and give all credit back.
+        assert_eq!(small.catch_up(2), 2);
+        assert_eq!(small.budget.as_ref().unwrap().reserved(), 0);
+        assert_eq!(small.counters.retained_bytes.read(), 0);
     }
 
     #[test]

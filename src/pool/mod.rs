@@ -21,6 +21,12 @@
 //!   where `threads` is the largest number of threads with a cache alive at
 //!   the same time (an exited thread's cache is inherited by a later thread,
 //!   see below, so short-lived threads do not add up).
+//! - Bytes: each returned object's heap bytes ([`Reset::heap_bytes`]) are
+//!   added up in [`PoolStats::retained_bytes`]; with
+//!   [`PoolBuilder::max_retained_bytes`], a return that does not fit in the
+//!   byte budget is dropped. The budget holds across threads: each thread
+//!   reserves it in chunks and keeps the rest as credit, so a warm get and
+//!   return touch no shared counter for it.
 //!
 //! # Aging: `trim`
 //!
@@ -77,10 +83,11 @@ use std::sync::Arc;
 
 use thread_local::ThreadLocal;
 
-use self::builder::{AcceptHook, Factory, ResetHook};
-use self::local::LocalCache;
+use self::builder::{AcceptHook, BytesHook, Factory, PoolParts, ResetHook};
+use self::local::{LocalCache, Refused, Weighed};
 use self::shared::SharedTier;
 use self::stats::{Counter, LocalCounters};
+use crate::buf::budget::Budget;
 use crate::sync::{lock, AtomicU64, Mutex, Ordering};
 use crate::Reset;
 
@@ -102,7 +109,10 @@ pub use self::stats::PoolStats;
 ///   the pool on a thread allocates that thread's cache once).
 /// - **Bounded**: at most `threads × local_capacity + shared_capacity`
 ///   objects are kept (`threads`: threads with a cache alive at once);
-///   returns beyond that are dropped.
+///   returns beyond that are dropped. With
+///   [`max_retained_bytes`](PoolBuilder::max_retained_bytes), the heap bytes
+///   of the kept objects (as [`Reset::heap_bytes`] reports them) never pass
+///   that limit either, across all threads.
 /// - **Clean**: every object handed out is fresh from the factory or was
 ///   reset since its last use.
 /// - **Panics**: a guard dropped while unwinding drops its object; a
@@ -132,14 +142,17 @@ pub use self::stats::PoolStats;
 // return reads (`locals`, `epoch`, the hooks).
 #[repr(align(128))]
 pub struct Pool<T: Send> {
-    locals: ThreadLocal<LocalCache<Box<T>>>,
+    locals: ThreadLocal<LocalCache<Kept<T>>>,
     /// Bumped by every `trim`; caches compare it with the epoch they saw.
     epoch: AtomicU64,
     local_capacity: usize,
-    shared: SharedTier<Box<T>>,
+    shared: SharedTier<Kept<T>>,
     factory: Factory<T>,
     reset: ResetHook<T>,
     accept: Option<AcceptHook<T>>,
+    heap_bytes: BytesHook<T>,
+    /// The byte budget every kept object is covered by, if one was set.
+    budget: Option<Arc<Budget>>,
     /// Every thread cache's counters, for `stats`. One entry per cache ever
     /// made, and caches are reused across thread exits, so it is bounded by
     /// the number of threads alive at once.
@@ -199,21 +212,19 @@ impl<T: Send> Pool<T> {
         PoolBuilder::new(Box::new(factory), ResetHook::Closure(Box::new(reset)))
     }
 
-    pub(crate) fn from_parts(
-        factory: Factory<T>,
-        reset: ResetHook<T>,
-        accept: Option<AcceptHook<T>>,
-        local_capacity: usize,
-        shared_capacity: usize,
-    ) -> Self {
+    pub(crate) fn from_parts(parts: PoolParts<T>) -> Self {
         Pool {
             locals: ThreadLocal::new(),
             epoch: AtomicU64::new(0),
-            local_capacity,
-            shared: new_shared_tier(local_capacity, shared_capacity),
-            factory,
-            reset,
-            accept,
+            local_capacity: parts.local_capacity,
+            shared: new_shared_tier(parts.local_capacity, parts.shared_capacity),
+            factory: parts.factory,
+            reset: parts.reset,
+            accept: parts.accept,
+            heap_bytes: parts.heap_bytes,
+            budget: parts
+                .max_retained_bytes
+                .map(|limit| Arc::new(Budget::new(limit))),
             counters: Mutex::new(Vec::new()),
             orphan: LocalCounters::default(),
         }
@@ -291,7 +302,16 @@ impl<T: Send> Pool<T> {
         // after this call (ordered by any synchronization) reads this value
         // or a later one, by coherence, and then applies the trim.
         self.epoch.fetch_add(1, Ordering::Relaxed);
-        let mut freed = self.shared.trim();
+        let tally = self.tally(self.locals.get());
+        let mut freed_bytes = 0;
+        let mut freed = self.shared.trim_with(|kept| {
+            tally.sub_bytes(kept.bytes);
+            freed_bytes += kept.bytes;
+        });
+        if let Some(budget) = &self.budget {
+            // After the drops: a reservation outlives what it covers.
+            budget.release(freed_bytes);
+        }
         if let Some(local) = self.locals.get() {
             // The current epoch, not the one this call made: a `T::drop` run
             // by the shared trim may have trimmed again meanwhile.
@@ -325,19 +345,25 @@ impl<T: Send> Pool<T> {
         self.shared.capacity()
     }
 
+    /// The cap on the heap bytes the pool keeps, if one was set with
+    /// [`PoolBuilder::max_retained_bytes`].
+    pub fn max_retained_bytes(&self) -> Option<usize> {
+        self.budget.as_ref().map(|budget| budget.limit())
+    }
+
     /// The calling thread's cache, made on first use. Only `get` makes
     /// caches: the return paths use `self.locals.get()`, which never needs
     /// the thread's id to be (re)allocated, so they stay safe inside
     /// thread-local destructors.
     #[inline]
-    fn local(&self) -> &LocalCache<Box<T>> {
+    fn local(&self) -> &LocalCache<Kept<T>> {
         self.locals.get_or(|| self.new_local())
     }
 
     /// Where to count an event: this thread's counters if it has a cache,
     /// else the pool's shared ones.
     #[inline]
-    fn tally<'a>(&'a self, local: Option<&'a LocalCache<Box<T>>>) -> Tally<'a> {
+    fn tally<'a>(&'a self, local: Option<&'a LocalCache<Kept<T>>>) -> Tally<'a> {
         match local {
             Some(local) => Tally::Own(&local.counters),
             None => Tally::Shared(&self.orphan),
@@ -349,7 +375,7 @@ impl<T: Send> Pool<T> {
     /// channel, needs one to hand them over in batches), unless the thread
     /// is exiting (see `exit_watch`).
     #[inline]
-    fn local_for_return(&self) -> Option<&LocalCache<Box<T>>> {
+    fn local_for_return(&self) -> Option<&LocalCache<Kept<T>>> {
         match self.locals.get() {
             Some(local) => Some(local),
             None => self.local_for_first_return(),
@@ -358,12 +384,12 @@ impl<T: Send> Pool<T> {
 
     #[cold]
     #[inline(never)]
-    fn local_for_first_return(&self) -> Option<&LocalCache<Box<T>>> {
+    fn local_for_first_return(&self) -> Option<&LocalCache<Kept<T>>> {
         exit_watch::may_make_cache().then(|| self.local())
     }
 
     #[cold]
-    fn new_local(&self) -> LocalCache<Box<T>> {
+    fn new_local(&self) -> LocalCache<Kept<T>> {
         exit_watch::arm();
         let counters = Arc::new(LocalCounters::default());
         lock(&self.counters).push(Arc::clone(&counters));
@@ -371,6 +397,7 @@ impl<T: Send> Pool<T> {
             self.local_capacity,
             self.epoch.load(Ordering::Relaxed),
             counters,
+            self.budget.clone(),
         )
     }
 
@@ -378,9 +405,9 @@ impl<T: Send> Pool<T> {
     fn take(&self) -> Box<T> {
         let local = self.local();
         match local.pop(self.epoch.load(Ordering::Relaxed)) {
-            Some(value) => {
+            Some(kept) => {
                 local.counters.local_hits.bump();
-                value
+                kept.value
             }
             None => self.take_slow(local),
         }
@@ -388,19 +415,21 @@ impl<T: Send> Pool<T> {
 
     #[cold]
     #[inline(never)]
-    fn take_slow(&self, local: &LocalCache<Box<T>>) -> Box<T> {
+    fn take_slow(&self, local: &LocalCache<Kept<T>>) -> Box<T> {
         if let Some(mut magazine) = self.shared.take_full() {
             // A full magazine is never empty: hand out its top object and
             // keep the rest in this (empty) cache, in one move.
-            if let Some(value) = magazine.pop() {
+            if let Some(kept) = magazine.pop() {
                 local.counters.refilled.add(magazine.len() as u64);
                 local.refill(&mut magazine);
                 self.shared.give_back_empty(magazine);
+                local.note_taken(kept.bytes);
                 local.counters.shared_hits.bump();
-                return value;
+                return kept.value;
             }
             self.shared.give_back_empty(magazine);
         }
+        local.release_spare_credit();
         // Counted after the factory returns: a panicking factory hands
         // nothing out.
         let value = Box::new((self.factory)());
@@ -429,15 +458,20 @@ impl<T: Send> Pool<T> {
     /// thread's cache, if it has one; a thread without one (it is exiting)
     /// sends its returns to the shared tier.
     #[inline]
-    fn recycle(&self, local: Option<&LocalCache<Box<T>>>, mut value: Box<T>) {
+    fn recycle(&self, local: Option<&LocalCache<Kept<T>>>, mut value: Box<T>) {
         let tally = self.tally(local);
         // If a hook panics, `value` is dropped by the unwinding and this
         // guard counts it; the pool holds no borrow here, so it stays usable.
         let on_panic = CountOnUnwind(tally);
-        self.reset.run(&mut value);
+        let measured = self.reset.run(&mut value);
         let accepted = match &self.accept {
             Some(accept) => accept(&value),
             None => true,
+        };
+        let bytes = if accepted {
+            self.heap_bytes.run(&value, measured)
+        } else {
+            0
         };
         std::mem::forget(on_panic);
         // Every return is a use of the pool, kept or refused: apply the trims
@@ -450,14 +484,28 @@ impl<T: Send> Pool<T> {
             drop(value);
             return;
         }
-        if let Some(local) = local {
-            match local.push(value) {
-                Ok(()) => tally.bump(|c| &c.stored_local),
-                Err(value) => self.overflow(Some(local), tally, value),
+        let kept = Kept { value, bytes };
+        match local {
+            // The common case, kept free of the rare ones (an object carried
+            // back in an error value costs every return a few cycles).
+            Some(local) if !local.is_full() => {
+                if local.reserve(bytes) {
+                    local.push_reserved(kept);
+                    tally.bump(|c| &c.stored_local);
+                } else {
+                    Self::refuse_over_budget(tally, kept);
+                }
             }
-        } else {
-            self.overflow(None, tally, value);
+            local => self.overflow(local, tally, kept),
         }
+    }
+
+    /// Drops a return that the byte budget cannot cover.
+    #[cold]
+    #[inline(never)]
+    fn refuse_over_budget(tally: Tally<'_>, kept: Kept<T>) {
+        tally.bump(|c| &c.over_budget);
+        drop(kept);
     }
 
     /// Stores a return that does not fit in the thread's cache: the top half
@@ -467,31 +515,74 @@ impl<T: Send> Pool<T> {
     /// object is dropped.
     #[cold]
     #[inline(never)]
-    fn overflow(&self, local: Option<&LocalCache<Box<T>>>, tally: Tally<'_>, value: Box<T>) {
+    fn overflow(&self, local: Option<&LocalCache<Kept<T>>>, tally: Tally<'_>, kept: Kept<T>) {
         let Some(mut magazine) = self.shared.take_empty() else {
             tally.bump(|c| &c.dropped_full);
-            drop(value);
+            drop(kept);
             return;
         };
-        let mut value = Some(value);
+        let mut alone = Some(kept);
+        // Dropped only after the magazine is back: `T::drop` may use the pool.
+        let mut refused = None;
         if let Some(local) = local {
             let room = magazine.capacity() - magazine.len();
             local.drain_top_into(room, &mut magazine);
             local.counters.flushed.add(magazine.len() as u64);
-            if let Some(v) = value.take() {
-                match local.push(v) {
+            if let Some(kept) = alone.take() {
+                match local.push(kept) {
                     Ok(()) => tally.bump(|c| &c.stored_local),
                     // Capacity 0: the object travels alone.
-                    Err(v) => value = Some(v),
+                    Err(Refused::Full(kept)) => alone = Some(kept),
+                    Err(Refused::OverBudget(kept)) => {
+                        tally.bump(|c| &c.over_budget);
+                        refused = Some(kept);
+                    }
                 }
             }
         }
-        if let Some(value) = value {
-            debug_assert!(magazine.is_empty());
-            magazine.push(value);
-            tally.bump(|c| &c.stored_shared);
+        if let Some(kept) = alone {
+            let covered = match local {
+                Some(local) => local.reserve(kept.bytes),
+                None => self.reserve_without_cache(tally, kept.bytes),
+            };
+            if covered {
+                debug_assert!(magazine.is_empty());
+                magazine.push(kept);
+                tally.bump(|c| &c.stored_shared);
+            } else {
+                tally.bump(|c| &c.over_budget);
+                refused = Some(kept);
+            }
         }
         self.shared.push_full(magazine);
+        drop(refused);
+    }
+
+    /// Covers `bytes` kept by a thread that has no cache (so no credit):
+    /// reserves exactly them from the budget, if there is one, and counts
+    /// them as kept. `false`: over budget, nothing changed.
+    fn reserve_without_cache(&self, tally: Tally<'_>, bytes: usize) -> bool {
+        if let Some(budget) = &self.budget {
+            if !budget.try_reserve(bytes) {
+                return false;
+            }
+        }
+        tally.add_bytes(bytes);
+        true
+    }
+}
+
+/// An object the pool keeps, with the heap bytes it reported when it was
+/// returned (so that taking it out needs no second measurement).
+struct Kept<T> {
+    value: Box<T>,
+    bytes: usize,
+}
+
+impl<T> Weighed for Kept<T> {
+    #[inline]
+    fn bytes(&self) -> usize {
+        self.bytes
     }
 }
 
@@ -529,6 +620,26 @@ impl Tally<'_> {
             Tally::Shared(counters) => counter(counters).bump_shared(),
         }
     }
+
+    /// Counts `bytes` more kept by the pool.
+    #[inline]
+    fn add_bytes(self, bytes: usize) {
+        match self {
+            Tally::Own(counters) => counters.retained_bytes.add_wrapping(bytes as u64),
+            Tally::Shared(counters) => counters.retained_bytes.add_shared(bytes as u64),
+        }
+    }
+
+    /// Counts `bytes` fewer kept by the pool.
+    #[inline]
+    fn sub_bytes(self, bytes: usize) {
+        match self {
+            Tally::Own(counters) => counters.retained_bytes.sub(bytes as u64),
+            Tally::Shared(counters) => counters
+                .retained_bytes
+                .add_shared((bytes as u64).wrapping_neg()),
+        }
+    }
 }
 
 /// Counts a hook panic when dropped; forgotten when the hooks return.
@@ -545,6 +656,7 @@ impl<T: Send> fmt::Debug for Pool<T> {
         f.debug_struct("Pool")
             .field("local_capacity", &self.local_capacity)
             .field("shared_capacity", &self.shared_capacity())
+            .field("max_retained_bytes", &self.max_retained_bytes())
             .field("stats", &self.stats())
             .finish_non_exhaustive()
     }

@@ -156,7 +156,14 @@ impl<T> SharedTier<T> {
     /// of an old one, never more magazines than the old generation had: the
     /// bound and the "freed within two trims" promise hold either way, which
     /// is why every atomic here can be Relaxed.
+    #[cfg(test)]
     pub(crate) fn trim(&self) -> usize {
+        self.trim_with(|_| {})
+    }
+
+    /// [`trim`](Self::trim), calling `on_free` on each object just before
+    /// it is dropped.
+    pub(crate) fn trim_with(&self, mut on_free: impl FnMut(&T)) -> usize {
         let Some(full) = &self.full else { return 0 };
         // Take the old generation's size: a trim running at the same time
         // (another thread, or a `T::drop` below) then finds 0 and frees
@@ -179,6 +186,7 @@ impl<T> SharedTier<T> {
                 // (then `draining` puts the magazine back, see its `Drop`).
                 self.trimmed.fetch_add(1, Ordering::Relaxed);
                 freed += 1;
+                on_free(&value);
                 // Dropped outside any lock: `T::drop` may use the pool.
                 drop(value);
             }

@@ -29,6 +29,31 @@ impl Counter {
             .store(self.0.load(Ordering::Relaxed) + n, Ordering::Release);
     }
 
+    /// Adds `n`, wrapping (for a counter of bytes that also goes down).
+    /// Must only be called by the thread that owns the counter.
+    #[inline]
+    pub(crate) fn add_wrapping(&self, n: u64) {
+        // Release: as in `add`.
+        self.0.store(
+            self.0.load(Ordering::Relaxed).wrapping_add(n),
+            Ordering::Release,
+        );
+    }
+
+    /// Subtracts `n`, wrapping: summed over every thread's counter, with
+    /// wrapping, the result is the true total. Owning thread only.
+    #[inline]
+    pub(crate) fn sub(&self, n: u64) {
+        self.add_wrapping(n.wrapping_neg());
+    }
+
+    /// Adds `n` (wrapping) from any thread.
+    #[inline]
+    pub(crate) fn add_shared(&self, n: u64) {
+        // Release: as in `bump`.
+        self.0.fetch_add(n, Ordering::Release);
+    }
+
     /// Adds one from any thread (for counters with several writers).
     #[inline]
     pub(crate) fn bump_shared(&self) {
@@ -76,6 +101,13 @@ pub(crate) struct LocalCounters {
     /// Objects moved from the shared tier into this cache in batches (not
     /// counting the one handed out by the get that took the batch).
     pub(crate) refilled: Counter,
+    /// Returns dropped because the byte budget was spent.
+    pub(crate) over_budget: Counter,
+    /// Heap bytes of the objects this thread stored minus those of the
+    /// objects it took or trimmed, wrapping: it goes "below zero" on a
+    /// thread that takes objects another thread stored. The wrapping sum
+    /// over every thread is the bytes the pool keeps.
+    pub(crate) retained_bytes: Counter,
 }
 
 /// A snapshot of a [`Pool`](crate::Pool)'s counters, from
@@ -90,7 +122,7 @@ pub(crate) struct LocalCounters {
 /// # Identities
 ///
 /// - `gets == local_hits + shared_hits + misses`
-/// - `returns == stored_local + stored_shared + rejected + dropped_full + hook_panics`
+/// - `returns == stored_local + stored_shared + rejected + over_budget + dropped_full + hook_panics`
 /// - `outstanding == gets - (returns - puts) - detached - discarded_unwinding`
 ///   (guards alive now; values handed to [`put`](crate::Pool::put) were not
 ///   counted as gets)
@@ -141,6 +173,9 @@ pub struct PoolStats {
     pub stored_shared: u64,
     /// Returns refused by the `accept` hook (and dropped).
     pub rejected: u64,
+    /// Returns dropped because keeping them would take the pool past
+    /// [`max_retained_bytes`](crate::PoolBuilder::max_retained_bytes).
+    pub over_budget: u64,
     /// Returns dropped because the thread's cache and the shared tier were
     /// full. Nonzero in a pipeline means more objects are in flight between
     /// threads than the pool keeps: raise `shared_capacity` to the number
@@ -157,6 +192,14 @@ pub struct PoolStats {
     pub trimmed: u64,
     /// Objects held by the pool now (all threads' caches plus the shared queue).
     pub retained: u64,
+    /// Heap bytes of the objects held now, as each reported through
+    /// [`Reset::heap_bytes`](crate::Reset::heap_bytes) (or the builder's
+    /// [`heap_bytes`](crate::PoolBuilder::heap_bytes) hook) when it was
+    /// returned; 0 for types that do not report. Exact once the pool is
+    /// quiet, and then never above
+    /// [`max_retained_bytes`](crate::PoolBuilder::max_retained_bytes) when
+    /// one is set (the budget itself holds at every instant).
+    pub retained_bytes: u64,
     /// Guards alive now.
     pub outstanding: u64,
     /// Thread caches the pool has made: one per thread that used it, where
@@ -213,6 +256,8 @@ impl PoolStats {
         self.hook_panics += c.hook_panics.read();
         self.discarded_unwinding += c.discarded_unwinding.read();
         self.detached += c.detached.read();
+        self.over_budget += c.over_budget.read();
+        self.retained_bytes = self.retained_bytes.wrapping_add(c.retained_bytes.read());
     }
 
     /// Fills in the derived fields once every thread was added.
@@ -222,7 +267,13 @@ impl PoolStats {
             + self.stored_shared
             + self.rejected
             + self.dropped_full
+            + self.over_budget
             + self.hook_panics;
+        // While other threads work, a take may be read without the store
+        // it undid: the wrapped sum then looks negative. Report 0 then.
+        if self.retained_bytes > u64::MAX / 2 {
+            self.retained_bytes = 0;
+        }
         self.trimmed += shared_trimmed;
         self.retained += shared_len as u64;
         let ended =
