@@ -152,8 +152,14 @@ fn is_send_and_sync() {
 
 /// A pool of its own for one test, so that other tests' buffers do not
 /// show in its stats.
+/// A pool that lives for the whole test process, so guards can borrow it
+/// for `'static`. Each is kept in a static list as well, so that it stays
+/// reachable and LeakSanitizer (the CI's ASan run) does not report it.
 fn leaked_pool() -> &'static BufPool {
-    Box::leak(Box::new(BufPool::new()))
+    static KEPT: std::sync::Mutex<Vec<&'static BufPool>> = std::sync::Mutex::new(Vec::new());
+    let pool: &'static BufPool = Box::leak(Box::new(BufPool::new()));
+    KEPT.lock().unwrap_or_else(|e| e.into_inner()).push(pool);
+    pool
 }
 
 #[test]
