@@ -40,7 +40,8 @@
 //! |---|---|
 //! | `src/pool/mod.rs` | `Pool`: the get / return paths, `trim`, `stats` |
 //! | `src/pool/local.rs` | one thread's cache: a bounded LIFO stack with two-generation aging |
-//! | `src/pool/shared.rs` | the shared tier: `crossbeam_queue::ArrayQueue` plus aging counters |
+//! | `src/pool/shared.rs` | the shared tier: a depot of magazines (two `crossbeam_queue::ArrayQueue`s, full and spare) plus aging counters |
+//! | `src/pool/exit_watch.rs` | whether a returning thread may still be given a cache (not while it is exiting) |
 //! | `src/pool/guard.rs` | `Pooled` and `OwnedPooled` |
 //! | `src/pool/builder.rs` | `PoolBuilder`, `PoolConfigError` |
 //! | `src/pool/stats.rs` | single-writer counters, `PoolStats` |
@@ -50,13 +51,14 @@
 //! ## The fast path
 //!
 //! `get` looks up the calling thread's cache (`thread_local::ThreadLocal`,
-//! one entry per thread per pool, made on the thread's first `get`), pops a
+//! one entry per thread per pool, made on the thread's first use), pops a
 //! `Box<T>` from its stack and bumps a counter; dropping the guard looks the
 //! cache up again (the guard may have moved to another thread), runs the
 //! reset hook, the optional accept hook, and pushes. Nothing shared is
-//! written: no atomic read-modify-write, no lock. The shared queue is
-//! touched only when the thread's cache is empty (get) or full (return), or
-//! when the returning thread has no cache.
+//! written: no atomic read-modify-write, no lock. The depot is touched
+//! only when the thread's cache is empty (get: one magazine comes back) or
+//! full (return: half the cache leaves as one magazine), or when the
+//! returning thread is exiting.
 //!
 //! ## Why objects are boxed
 //!
@@ -84,12 +86,15 @@
 //! The guard does not keep a pointer to the cache between get and return:
 //! a `'static` guard dropped by a thread-local destructor after the
 //! `thread_local` crate released the thread's id could otherwise touch a
-//! cache already handed to another thread. Returns look the cache up with
-//! `ThreadLocal::get`, which never allocates a thread id (`get_or` does, and
-//! panics inside a late thread-local destructor, which aborts the process:
-//! `tests/pool_behaviour.rs` has the reproduction); a thread without a cache
-//! sends its returns to the shared queue and counts them in the pool's own
-//! (`fetch_add`) counters. The crate is `#![forbid(unsafe_code)]`.
+//! cache already handed to another thread. A return looks the cache up
+//! again and makes one if the thread has none (a consumer thread), except
+//! while the thread is exiting: `ThreadLocal::get_or` allocates a thread id,
+//! and that panics inside a late thread-local destructor, which aborts the
+//! process (`tests/pool_behaviour.rs` has the reproduction). `exit_watch`
+//! tells the two apart with a thread-local whose destructor runs before the
+//! `thread_local` crate's; an exiting thread sends its returns to the depot
+//! and counts them in the pool's own (`fetch_add`) counters. The pool's code
+//! has no `unsafe`.
 //!
 //! ## Counters
 //!
@@ -142,11 +147,12 @@
 //! pool after `trim` returned sees the new value by coherence); each cache
 //! catches up on its next use.
 //!
-//! The shared queue is FIFO, so pops take the oldest objects first; at each
-//! trim it records its length (the old generation) and the pop count, and
-//! the next trim frees `old - pops since` objects from the head. A trim
-//! racing with pops may free a young object instead of an old one, never
-//! more than the old generation: the loom model
+//! The depot's queue of full magazines is FIFO, so takes get the oldest
+//! magazines first; at each trim it records its length (the old generation)
+//! and the take count, and the next trim frees the objects of the
+//! `old - takes since` magazines at the head. A trim racing with takes may
+//! free a young magazine instead of an old one, never more than the old
+//! generation: the loom model
 //! `loom_shared_trim_racing_with_reuse_frees_only_idle_objects` checks it.
 //!
 //! ## Thread exit

@@ -1,7 +1,7 @@
 //! poolkit takes allocation pressure off hot paths and keeps memory bounded.
 //!
 //! - [`Pool<T>`]: `sync.Pool` for Rust. Per-thread caches over a bounded
-//!   shared queue, a [`Reset`] hook on return, an `accept` hook to refuse
+//!   depot that moves objects between threads in batches, a [`Reset`] hook on return, an `accept` hook to refuse
 //!   objects that grew too large, two-generation aging with
 //!   [`Pool::trim`], statistics, borrowed ([`Pooled`]) and owned
 //!   ([`OwnedPooled`], `Send + 'static`) guards.
@@ -59,7 +59,7 @@
 //!   shared_capacity` objects (`threads`: threads with a cache alive at
 //!   once); an `accept` hook can refuse oversized ones.
 //! - **Memory goes back**: an object not reused between two [`Pool::trim`]
-//!   calls is freed: at once in the shared queue and the calling thread's
+//!   calls is freed: at once in the depot and the calling thread's
 //!   cache, at their next use of the pool in other threads' caches.
 //! - **No allocation in steady state**: a warm get/return round trip
 //!   allocates nothing, checked by dhat tests in `tests/pool_alloc_*.rs`.

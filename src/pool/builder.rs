@@ -12,7 +12,7 @@ pub const DEFAULT_SHARED_CAPACITY: usize = 128;
 /// The largest accepted [`PoolBuilder::local_capacity`]: each thread that
 /// uses a pool reserves room for this many objects up front.
 pub const MAX_LOCAL_CAPACITY: usize = 1 << 16;
-/// The largest accepted [`PoolBuilder::shared_capacity`]: the shared queue
+/// The largest accepted [`PoolBuilder::shared_capacity`]: the depot
 /// reserves all its slots up front.
 pub const MAX_SHARED_CAPACITY: usize = 1 << 24;
 
@@ -154,13 +154,13 @@ impl<T: Send> PoolBuilder<T> {
 
     /// How many objects each thread may keep for itself (default
     /// [`DEFAULT_LOCAL_CAPACITY`], at most [`MAX_LOCAL_CAPACITY`]). 0 sends
-    /// every return to the shared queue.
+    /// every return to the depot.
     pub fn local_capacity(mut self, capacity: usize) -> Self {
         self.local_capacity = capacity;
         self
     }
 
-    /// How many objects the shared queue keeps for all threads (default
+    /// How many objects the depot keeps for all threads (default
     /// [`DEFAULT_SHARED_CAPACITY`], at most [`MAX_SHARED_CAPACITY`]). It takes
     /// returns that overflow a thread's cache and serves gets that miss it.
     ///

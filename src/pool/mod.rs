@@ -3,20 +3,25 @@
 //! # Tiers
 //!
 //! ```text
-//!  get ──> this thread's cache ──miss──> shared queue ──miss──> factory
-//!  return ─> reset ─> accept? ─> this thread's cache ─full─> shared queue ─full─> drop
+//!  get ──> this thread's cache ──empty──> a full magazine from the depot ──none──> factory
+//!  return ─> reset ─> accept? ─> this thread's cache ─full─> half of it, as one magazine, to the depot ─full─> drop
 //! ```
 //!
 //! - The thread cache is a LIFO stack of at most `local_capacity` objects,
 //!   one per thread and per pool (from the `thread_local` crate), made by
-//!   the thread's first `get`. The fast path touches only it: no atomic
-//!   read-modify-write, no lock.
-//! - The shared queue is a lock-free bounded `crossbeam_queue::ArrayQueue` of
-//!   `shared_capacity` objects. It absorbs returns that overflow a thread's
-//!   cache, and it is how objects returned on one thread reach another.
-//!   A thread that returns objects but never calls `get` (a consumer at the
-//!   end of a channel) has no cache: its returns go straight here, where the
-//!   producers find them.
+//!   the thread's first `get` or first return. The fast path touches only
+//!   it: no atomic read-modify-write, no lock.
+//! - The shared tier is a depot of magazines (Bonwick and Adams' magazine
+//!   layer): batches of objects in two lock-free bounded
+//!   `crossbeam_queue::ArrayQueue`s, one of full magazines and one of spare
+//!   ones, holding at most `shared_capacity` objects in all and allocated
+//!   when the pool is built. A cache that overflows hands the top half of
+//!   its stack over as one magazine; an empty cache takes a whole magazine
+//!   back. So objects move between threads in batches: a consumer thread at
+//!   the end of a channel, which only returns, pays one shared-queue
+//!   operation per batch, not per object, and the producer takes the batch
+//!   in one operation too. A thread that is exiting has no cache any more:
+//!   its returns travel to the depot one per magazine.
 //! - Retention never exceeds `threads × local_capacity + shared_capacity`,
 //!   where `threads` is the largest number of threads with a cache alive at
 //!   the same time (an exited thread's cache is inherited by a later thread,
@@ -34,7 +39,7 @@
 //! victim cache at each garbage collection. Call it from a timer (say every
 //! few seconds):
 //!
-//! - The shared queue and the calling thread's cache are trimmed at once: an
+//! - The depot and the calling thread's cache are trimmed at once: an
 //!   object there not taken between two consecutive `trim` calls is freed.
 //! - Every other thread's cache is trimmed at that thread's next use of the
 //!   pool (a get, a return or a `put`), and it then applies every trim it
@@ -230,7 +235,7 @@ impl<T: Send> Pool<T> {
         }
     }
 
-    /// Takes an object: from this thread's cache, else the shared queue,
+    /// Takes an object: from this thread's cache, else the depot,
     /// else a new one from the factory. The guard gives it back when dropped.
     ///
     /// O(1). No allocation unless the factory runs (and, once per thread, to
@@ -278,10 +283,10 @@ impl<T: Send> Pool<T> {
 
     /// Ages the pool by one generation: frees every object that was kept
     /// since the previous `trim` without being taken. Returns how many
-    /// objects this call freed (the shared queue's and the calling thread's;
+    /// objects this call freed (the depot's and the calling thread's;
     /// other threads free theirs at their next use of the pool).
     ///
-    /// Two calls with no use in between free everything the shared queue and
+    /// Two calls with no use in between free everything the depot and
     /// the calling thread keep. O(objects freed).
     ///
     /// ```
@@ -340,7 +345,7 @@ impl<T: Send> Pool<T> {
         self.local_capacity
     }
 
-    /// How many objects the shared queue may keep.
+    /// How many objects the depot may keep.
     pub fn shared_capacity(&self) -> usize {
         self.shared.capacity()
     }

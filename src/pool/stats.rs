@@ -190,7 +190,7 @@ pub struct PoolStats {
     pub detached: u64,
     /// Objects freed by `trim` aging.
     pub trimmed: u64,
-    /// Objects held by the pool now (all threads' caches plus the shared queue).
+    /// Objects held by the pool now (all threads' caches plus the depot).
     pub retained: u64,
     /// Heap bytes of the objects held now, as each reported through
     /// [`Reset::heap_bytes`](crate::Reset::heap_bytes) (or the builder's
