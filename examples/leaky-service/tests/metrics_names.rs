@@ -67,7 +67,7 @@ fn pool_stats_are_published_under_their_documented_names() {
     drop(pool.get()); // miss 2: this thread's cache and the depot are empty
     drop(pool.get()); // local hit 1
     let held = pool.get(); // local hit 2, outstanding
-    pool.put(Vec::new()); // a put, stored locally
+    pool.put(Vec::with_capacity(16)); // a put, stored locally, 16 heap bytes
 
     // Retained: the put here and the object in the other thread's cache.
     let publish = || poolkit::metrics::publish_pool_stats("buffers", &pool.stats());
@@ -104,6 +104,10 @@ fn pool_stats_are_published_under_their_documented_names() {
                 0.0,
             ),
             (
+                "counter poolkit_pool_dropped_total{pool=buffers,reason=budget}",
+                0.0,
+            ),
+            (
                 "counter poolkit_pool_dropped_total{pool=buffers,reason=hook_panic}",
                 0.0,
             ),
@@ -115,6 +119,8 @@ fn pool_stats_are_published_under_their_documented_names() {
             ("counter poolkit_pool_trimmed_total{pool=buffers}", 0.0),
             ("gauge poolkit_pool_retained_objects{pool=buffers}", 2.0),
             ("gauge poolkit_pool_thread_caches{pool=buffers}", 2.0),
+            // The put's 16 bytes; the other kept `Vec` is empty.
+            ("gauge poolkit_pool_retained_bytes{pool=buffers}", 16.0),
             ("gauge poolkit_pool_outstanding_objects{pool=buffers}", 1.0),
         ],
     );
