@@ -24,6 +24,7 @@ impl Counter {
         self.0.fetch_add(1, Ordering::Relaxed);
     }
 
+    #[inline]
     pub(crate) fn read(&self) -> u64 {
         self.0.load(Ordering::Relaxed)
     }
@@ -39,6 +40,7 @@ impl Gauge {
         self.0.store(value, Ordering::Relaxed);
     }
 
+    #[inline]
     pub(crate) fn read(&self) -> usize {
         self.0.load(Ordering::Relaxed)
     }
