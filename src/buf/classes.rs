@@ -7,6 +7,8 @@
 pub(crate) struct SizeClasses {
     min_shift: u32,
     max_shift: u32,
+    /// `max_size - min_size`, kept for `for_return`'s one range check.
+    span: usize,
 }
 
 impl SizeClasses {
@@ -16,6 +18,7 @@ impl SizeClasses {
         SizeClasses {
             min_shift,
             max_shift,
+            span: (1 << max_shift) - (1 << min_shift),
         }
     }
 
@@ -60,14 +63,14 @@ impl SizeClasses {
     /// buffer is never kept).
     #[inline]
     pub(crate) fn for_return(&self, capacity: usize) -> Option<usize> {
-        if capacity == 0 || capacity > self.max_size() {
+        // One comparison: `min_size <= capacity <= max_size` (below
+        // `min_size` the subtraction wraps past `span`).
+        if capacity.wrapping_sub(1 << self.min_shift) > self.span {
             return None;
         }
-        let shift = usize::BITS - 1 - capacity.leading_zeros(); // floor(log2)
-        if shift < self.min_shift || shift > self.max_shift {
-            return None;
-        }
-        Some((shift - self.min_shift) as usize)
+        // floor(log2), in `min_shift ..= max_shift` now.
+        let shift = (usize::BITS - 1).wrapping_sub(capacity.leading_zeros());
+        Some(shift.wrapping_sub(self.min_shift) as usize)
     }
 }
 

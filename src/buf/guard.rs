@@ -154,12 +154,10 @@ macro_rules! buf_guard_traits {
         impl$(<$lt>)? Drop for $guard$(<$lt>)? {
             #[inline]
             fn drop(&mut self) {
-                // A capacity of 0: taken out by the user (`mem::take`):
-                // nothing to give back.
+                // `None`: detached. (A capacity of 0, the storage taken out
+                // by the user, is freed uncounted by `give_back`.)
                 if let Some(buf) = self.buf.take() {
-                    if buf.capacity() != 0 {
-                        self.pool.give_back(buf);
-                    }
+                    self.pool.give_back(buf);
                 }
             }
         }

@@ -5,7 +5,7 @@ use std::cell::Cell;
 use std::sync::Arc;
 
 use super::budget::Budget;
-use super::stats::ThreadCounters;
+use super::stats::{ClassCounters, ThreadCounters};
 use super::Buf;
 
 /// Budget a thread reserves at once when its credit runs short, so small
@@ -34,6 +34,8 @@ struct ClassStack {
     /// The bottom `old` buffers were here at the last trim this cache
     /// applied and were not taken since: the next trim frees them.
     old: Cell<usize>,
+    /// This class's entry in the thread's counters.
+    counters: Arc<ClassCounters>,
 }
 
 /// A thread's buffers and budget credit.
@@ -71,10 +73,12 @@ impl ThreadCache {
         ThreadCache {
             classes: capacities
                 .iter()
-                .map(|&n| ClassStack {
+                .zip(counters.classes.iter())
+                .map(|(&n, class_counters)| ClassStack {
                     slots: (0..n).map(|_| Cell::new(None)).collect(),
                     len: Cell::new(0),
                     old: Cell::new(0),
+                    counters: Arc::clone(class_counters),
                 })
                 .collect(),
             held: Cell::new(0),
@@ -90,7 +94,7 @@ impl ThreadCache {
     #[inline]
     pub(crate) fn pop(&self, class: usize) -> Option<Buf> {
         let stack = &self.classes[class];
-        let counters = &self.counters.classes[class];
+        let counters = &*stack.counters;
         counters.gets.bump();
         let len = stack.len.get().checked_sub(1)?;
         let buf = stack.slots[len].take()?;
@@ -136,7 +140,7 @@ impl ThreadCache {
         slot.set(Some(buf));
         stack.len.set(len + 1);
         self.retained.set(retained);
-        let counters = &self.counters.classes[class];
+        let counters = &*stack.counters;
         counters.retained_buffers.set(len + 1);
         counters
             .retained_bytes
@@ -195,7 +199,7 @@ impl ThreadCache {
         let missed = epoch - seen;
         let mut freed = 0;
         let mut freed_bytes = 0;
-        for (class, stack) in self.classes.iter().enumerate() {
+        for stack in self.classes.iter() {
             let len = stack.len.get();
             let victims = if missed >= 2 {
                 len
@@ -217,7 +221,7 @@ impl ThreadCache {
             stack.old.set(kept);
             if victims > 0 {
                 freed += victims;
-                let counters = &self.counters.classes[class];
+                let counters = &*stack.counters;
                 for _ in 0..victims {
                     counters.trimmed.bump();
                 }

@@ -429,26 +429,45 @@ impl BufPool {
     }
 
     /// Takes a buffer back from a guard: keeps it in its class or frees it.
+    /// A buffer of capacity 0 (the user took the storage out) is freed
+    /// without being counted.
     #[inline]
     pub(crate) fn give_back(&self, mut buf: Buf) {
+        let class = self.classes.for_return(buf.capacity());
         let local = self.locals.get();
+        match (class, local) {
+            // The common case first: a class buffer, on a thread with a
+            // cache, not unwinding.
+            (Some(class), Some(local)) if !std::thread::panicking() => {
+                buf.clear();
+                local.observe(self.epoch.load(Ordering::Relaxed), &self.budget);
+                if let Err(back) = local.push(class, buf, &self.budget, self.thread_cache_bytes) {
+                    self.give_back_shared(Some(local), class, back);
+                }
+            }
+            _ => self.give_back_cold(local, class, buf),
+        }
+    }
+
+    /// The rest of [`give_back`](Self::give_back): unwinding, no class, or
+    /// no cache on this thread.
+    #[cold]
+    #[inline(never)]
+    fn give_back_cold(&self, local: Option<&ThreadCache>, class: Option<usize>, mut buf: Buf) {
+        if buf.capacity() == 0 {
+            return; // taken out by the user: nothing to give back or count
+        }
         if std::thread::panicking() {
             // The buffer may be half-written: free it.
             self.tally(local, |c| &c.discarded_unwinding);
             return;
         }
-        let Some(class) = self.classes.for_return(buf.capacity()) else {
+        let Some(class) = class else {
             self.tally(local, |c| &c.rejected_size);
             return;
         };
         buf.clear();
-        if let Some(local) = local {
-            local.observe(self.epoch.load(Ordering::Relaxed), &self.budget);
-            match local.push(class, buf, &self.budget, self.thread_cache_bytes) {
-                Ok(()) => return,
-                Err(back) => buf = back,
-            }
-        }
+        // `local` is `None` here (the hot path took the other case).
         self.give_back_shared(local, class, buf);
     }
 
