@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 
-use super::{Buf, BufPool};
+use super::{Buf, BufPool, NO_CLASS};
 
 impl BufPool {
     /// An empty [`BytesMut`] with capacity ≥ `min_capacity`, on storage from
@@ -232,7 +232,7 @@ macro_rules! bytes_mut_guard {
                         }
                         None => Box::new(vec),
                     };
-                    self.pool.give_back(buf);
+                    self.pool.give_back(buf, NO_CLASS);
                 }
             }
         }

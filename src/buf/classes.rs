@@ -56,6 +56,21 @@ impl SizeClasses {
         Some(shift.saturating_sub(self.min_shift) as usize)
     }
 
+    /// As [`for_return`](Self::for_return), checking `hint` first: the
+    /// class the buffer was taken for, right unless it grew (or shrank).
+    #[inline]
+    pub(crate) fn for_return_hinted(&self, capacity: usize, hint: usize) -> Option<usize> {
+        // In `size(hint) .. 2 * size(hint)`, and not above the top class
+        // (the top class keeps nothing larger than its size).
+        if hint < self.count()
+            && capacity >> (self.min_shift as usize + hint) == 1
+            && capacity <= self.max_size()
+        {
+            return Some(hint);
+        }
+        self.for_return(capacity)
+    }
+
     /// The class a returned buffer of capacity `capacity` belongs to: the
     /// largest class whose size it covers (so it serves every request that
     /// class serves), or `None` when it is smaller than the smallest class or
@@ -134,6 +149,29 @@ mod tests {
                     proptest::prop_assert!(class == 0 || c.size(class - 1) < n);
                 }
                 None => proptest::prop_assert!(n > c.max_size()),
+            }
+        }
+
+        #[test]
+        fn a_hint_never_changes_where_a_return_goes(
+            min_shift in 0u32..20,
+            span in 0u32..12,
+            capacity in sizes(),
+            hint in proptest::prop_oneof![0usize..16, proptest::strategy::Just(usize::MAX)],
+            double in 0u32..=1,
+            nudge in -1isize..=1,
+        ) {
+            let c = SizeClasses::new(min_shift, min_shift + span);
+            proptest::prop_assert_eq!(c.for_return_hinted(capacity, hint), c.for_return(capacity));
+            // Capacities at the edges of the classes, hints at and around
+            // the top class.
+            let near = (c.size(hint % c.count()) << double).wrapping_add_signed(nudge);
+            for hint in [hint, c.count() - 1, c.count(), hint % c.count()] {
+                proptest::prop_assert_eq!(c.for_return_hinted(near, hint), c.for_return(near));
+            }
+            // The hint of the right class is taken as is.
+            if let Some(class) = c.for_return(capacity) {
+                proptest::prop_assert_eq!(c.for_return_hinted(capacity, class), Some(class));
             }
         }
 

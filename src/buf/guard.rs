@@ -50,14 +50,17 @@ pub struct PooledBuf<'a> {
     /// `None` only once `detach` or `drop` took the buffer out.
     buf: Option<Buf>,
     pool: &'a BufPool,
+    /// The class the buffer was taken for: `give_back`'s hint.
+    class: usize,
 }
 
 impl<'a> PooledBuf<'a> {
     #[inline]
-    pub(super) fn new(pool: &'a BufPool, buf: Buf) -> Self {
+    pub(super) fn new(pool: &'a BufPool, buf: Buf, class: usize) -> Self {
         PooledBuf {
             buf: Some(buf),
             pool,
+            class,
         }
     }
 
@@ -98,14 +101,17 @@ pub struct OwnedPooledBuf {
     /// `None` only once `detach` or `drop` took the buffer out.
     buf: Option<Buf>,
     pool: Arc<BufPool>,
+    /// The class the buffer was taken for: `give_back`'s hint.
+    class: usize,
 }
 
 impl OwnedPooledBuf {
     #[inline]
-    pub(super) fn new(pool: Arc<BufPool>, buf: Buf) -> Self {
+    pub(super) fn new(pool: Arc<BufPool>, buf: Buf, class: usize) -> Self {
         OwnedPooledBuf {
             buf: Some(buf),
             pool,
+            class,
         }
     }
 
@@ -157,7 +163,7 @@ macro_rules! buf_guard_traits {
                 // `None`: detached. (A capacity of 0, the storage taken out
                 // by the user, is freed uncounted by `give_back`.)
                 if let Some(buf) = self.buf.take() {
-                    self.pool.give_back(buf);
+                    self.pool.give_back(buf, self.class);
                 }
             }
         }

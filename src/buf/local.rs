@@ -129,10 +129,8 @@ impl ThreadCache {
         };
         let bytes = buf.capacity();
         let retained = self.retained.get() + bytes;
-        if retained > limit {
-            return Err(buf);
-        }
-        // The credit (`held - retained`) is short of `bytes`.
+        // Within the credit (`held - retained`), so within `limit` too
+        // (`held <= limit` always); else more credit, if `limit` allows.
         let held = self.held.get();
         if retained > held && !self.add_credit(retained - held, budget, limit) {
             return Err(buf);
@@ -149,13 +147,16 @@ impl ThreadCache {
     }
 
     /// Reserves at least `need` more bytes of credit (a chunk if it fits),
-    /// keeping `held <= limit`. The caller checked that
-    /// `held + need <= limit`.
+    /// keeping `held <= limit`: false if `need` does not fit within `limit`
+    /// or the budget.
     #[cold]
     #[inline(never)]
     fn add_credit(&self, need: usize, budget: &Budget, limit: usize) -> bool {
         let held = self.held.get();
-        let want = need.max(CREDIT_CHUNK).min(limit - held);
+        if need > limit.saturating_sub(held) {
+            return false;
+        }
+        let want = need.max(CREDIT_CHUNK).min(limit.saturating_sub(held));
         let granted = budget.reserve_between(need, want.max(need));
         if granted == 0 {
             return false;

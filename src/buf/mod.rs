@@ -134,6 +134,9 @@ pub use self::stats::{BufStats, ClassStats};
 /// life in the pool: it is made on a miss and freed with the buffer.
 pub(crate) type Buf = Box<Vec<u8>>;
 
+/// The class hint of a buffer taken for no class (oversize, or unknown).
+pub(crate) const NO_CLASS: usize = usize::MAX;
+
 /// The most buffers one class's shared queue holds.
 const MAX_SHARED_BUFFERS: usize = 64;
 
@@ -241,8 +244,8 @@ impl BufPool {
     #[inline]
     #[track_caller]
     pub fn get(&self, min_capacity: usize) -> PooledBuf<'_> {
-        match self.take(min_capacity) {
-            Ok(buf) => PooledBuf::new(self, buf),
+        match self.take_classed(min_capacity) {
+            Ok((buf, class)) => PooledBuf::new(self, buf, class),
             Err(error) => alloc_failed(min_capacity, error),
         }
     }
@@ -256,7 +259,8 @@ impl BufPool {
     /// ```
     #[inline]
     pub fn try_get(&self, min_capacity: usize) -> Result<PooledBuf<'_>, TryReserveError> {
-        self.take(min_capacity).map(|buf| PooledBuf::new(self, buf))
+        self.take_classed(min_capacity)
+            .map(|(buf, class)| PooledBuf::new(self, buf, class))
     }
 
     /// Like [`get`](Self::get), but the guard holds an `Arc` of the pool:
@@ -268,8 +272,8 @@ impl BufPool {
     #[inline]
     #[track_caller]
     pub fn get_owned(self: &Arc<Self>, min_capacity: usize) -> OwnedPooledBuf {
-        match self.take(min_capacity) {
-            Ok(buf) => OwnedPooledBuf::new(Arc::clone(self), buf),
+        match self.take_classed(min_capacity) {
+            Ok((buf, class)) => OwnedPooledBuf::new(Arc::clone(self), buf, class),
             Err(error) => alloc_failed(min_capacity, error),
         }
     }
@@ -281,8 +285,8 @@ impl BufPool {
         self: &Arc<Self>,
         min_capacity: usize,
     ) -> Result<OwnedPooledBuf, TryReserveError> {
-        self.take(min_capacity)
-            .map(|buf| OwnedPooledBuf::new(Arc::clone(self), buf))
+        self.take_classed(min_capacity)
+            .map(|(buf, class)| OwnedPooledBuf::new(Arc::clone(self), buf, class))
     }
 
     /// Ages the pool by one generation: frees every buffer kept since the
@@ -389,16 +393,27 @@ impl BufPool {
         )
     }
 
+    #[cfg(feature = "bytes")]
     #[inline]
     fn take(&self, min_capacity: usize) -> Result<Buf, TryReserveError> {
+        self.take_classed(min_capacity).map(|(buf, _)| buf)
+    }
+
+    /// A buffer for `min_capacity` and the class it was taken for
+    /// ([`NO_CLASS`] above the top class): the guards keep the class as the
+    /// return hint for [`give_back`](Self::give_back).
+    #[inline]
+    fn take_classed(&self, min_capacity: usize) -> Result<(Buf, usize), TryReserveError> {
         let local = self.local();
         let Some(class) = self.classes.for_request(min_capacity) else {
-            return self.take_oversize(local, min_capacity);
+            return self
+                .take_oversize(local, min_capacity)
+                .map(|buf| (buf, NO_CLASS));
         };
         local.observe(self.epoch.load(Ordering::Relaxed), &self.budget);
         match local.pop(class) {
-            Some(buf) => Ok(buf),
-            None => self.take_slow(local, class),
+            Some(buf) => Ok((buf, class)),
+            None => self.take_slow(local, class).map(|buf| (buf, class)),
         }
     }
 
@@ -429,11 +444,14 @@ impl BufPool {
     }
 
     /// Takes a buffer back from a guard: keeps it in its class or frees it.
-    /// A buffer of capacity 0 (the user took the storage out) is freed
-    /// without being counted.
+    /// `hint` is the class it was taken for (or [`NO_CLASS`]): if the buffer
+    /// still fits it, as it does unless it grew, the class is known without
+    /// looking at the capacity first, so the cache slot it goes to does not
+    /// wait for the load of the capacity. A buffer of capacity 0 (the user
+    /// took the storage out) is freed without being counted.
     #[inline]
-    pub(crate) fn give_back(&self, mut buf: Buf) {
-        let class = self.classes.for_return(buf.capacity());
+    pub(crate) fn give_back(&self, mut buf: Buf, hint: usize) {
+        let class = self.classes.for_return_hinted(buf.capacity(), hint);
         let local = self.locals.get();
         match (class, local) {
             // The common case first: a class buffer, on a thread with a
