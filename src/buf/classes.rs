@@ -9,6 +9,8 @@ pub(crate) struct SizeClasses {
     max_shift: u32,
     /// `max_size - min_size`, kept for `for_return`'s one range check.
     span: usize,
+    /// How many classes there are.
+    count: usize,
 }
 
 impl SizeClasses {
@@ -19,13 +21,14 @@ impl SizeClasses {
             min_shift,
             max_shift,
             span: (1 << max_shift) - (1 << min_shift),
+            count: (max_shift - min_shift + 1) as usize,
         }
     }
 
     /// How many classes there are.
     #[inline]
     pub(crate) fn count(&self) -> usize {
-        (self.max_shift - self.min_shift + 1) as usize
+        self.count
     }
 
     /// The capacity a buffer made for class `class` gets.
@@ -56,19 +59,11 @@ impl SizeClasses {
         Some(shift.saturating_sub(self.min_shift) as usize)
     }
 
-    /// As [`for_return`](Self::for_return), checking `hint` first: the
-    /// class the buffer was taken for, right unless it grew (or shrank).
+    /// Whether `class` is a class and `capacity` exactly its size: then
+    /// [`for_return`](Self::for_return) would say `class` too.
     #[inline]
-    pub(crate) fn for_return_hinted(&self, capacity: usize, hint: usize) -> Option<usize> {
-        // In `size(hint) .. 2 * size(hint)`, and not above the top class
-        // (the top class keeps nothing larger than its size).
-        if hint < self.count()
-            && capacity >> (self.min_shift as usize + hint) == 1
-            && capacity <= self.max_size()
-        {
-            return Some(hint);
-        }
-        self.for_return(capacity)
+    pub(crate) fn is_class_size(&self, class: usize, capacity: usize) -> bool {
+        class < self.count && capacity == self.size(class)
     }
 
     /// The class a returned buffer of capacity `capacity` belongs to: the
@@ -153,25 +148,26 @@ mod tests {
         }
 
         #[test]
-        fn a_hint_never_changes_where_a_return_goes(
+        fn a_class_size_is_exactly_what_for_return_maps_to_that_class(
             min_shift in 0u32..20,
             span in 0u32..12,
             capacity in sizes(),
-            hint in proptest::prop_oneof![0usize..16, proptest::strategy::Just(usize::MAX)],
+            class in proptest::prop_oneof![0usize..16, proptest::strategy::Just(usize::MAX)],
             double in 0u32..=1,
             nudge in -1isize..=1,
         ) {
             let c = SizeClasses::new(min_shift, min_shift + span);
-            proptest::prop_assert_eq!(c.for_return_hinted(capacity, hint), c.for_return(capacity));
-            // Capacities at the edges of the classes, hints at and around
-            // the top class.
-            let near = (c.size(hint % c.count()) << double).wrapping_add_signed(nudge);
-            for hint in [hint, c.count() - 1, c.count(), hint % c.count()] {
-                proptest::prop_assert_eq!(c.for_return_hinted(near, hint), c.for_return(near));
-            }
-            // The hint of the right class is taken as is.
-            if let Some(class) = c.for_return(capacity) {
-                proptest::prop_assert_eq!(c.for_return_hinted(capacity, class), Some(class));
+            // Capacities at the edges of the classes too, and classes at and
+            // around the top one.
+            let near = (c.size(class % c.count()) << double).wrapping_add_signed(nudge);
+            for capacity in [capacity, near] {
+                for class in [class, c.count() - 1, c.count(), class % c.count()] {
+                    let exact = class < c.count() && capacity == c.size(class);
+                    proptest::prop_assert_eq!(c.is_class_size(class, capacity), exact);
+                    if exact {
+                        proptest::prop_assert_eq!(c.for_return(capacity), Some(class));
+                    }
+                }
             }
         }
 

@@ -444,49 +444,61 @@ impl BufPool {
     }
 
     /// Takes a buffer back from a guard: keeps it in its class or frees it.
-    /// `hint` is the class it was taken for (or [`NO_CLASS`]): if the buffer
-    /// still fits it, as it does unless it grew, the class is known without
-    /// looking at the capacity first, so the cache slot it goes to does not
-    /// wait for the load of the capacity. A buffer of capacity 0 (the user
-    /// took the storage out) is freed without being counted.
+    ///
+    /// `hint` is the class the buffer was taken for (or [`NO_CLASS`]). If
+    /// the buffer still has exactly that class's size, as it does unless it
+    /// grew (or came from the cache larger), the class is known at once: the
+    /// common case is decided by two comparisons, and the cache slot the
+    /// buffer goes to does not wait for a class computed from the capacity.
+    /// Everything else takes [`give_back_slow`](Self::give_back_slow).
     #[inline]
     pub(crate) fn give_back(&self, mut buf: Buf, hint: usize) {
-        let class = self.classes.for_return_hinted(buf.capacity(), hint);
-        let local = self.locals.get();
-        match (class, local) {
-            // The common case first: a class buffer, on a thread with a
-            // cache, not unwinding.
-            (Some(class), Some(local)) if !std::thread::panicking() => {
-                buf.clear();
-                local.observe(self.epoch.load(Ordering::Relaxed), &self.budget);
-                if let Err(back) = local.push(class, buf, &self.budget, self.thread_cache_bytes) {
-                    self.give_back_shared(Some(local), class, back);
+        if self.classes.is_class_size(hint, buf.capacity()) {
+            if let Some(local) = self.locals.get() {
+                if !std::thread::panicking() {
+                    buf.clear();
+                    return self.keep(local, hint, buf);
                 }
             }
-            _ => self.give_back_cold(local, class, buf),
+        }
+        self.give_back_slow(buf);
+    }
+
+    /// Keeps `buf` (empty, of `class`) in this thread's cache, or else in
+    /// the shared queue, or frees it.
+    #[inline]
+    fn keep(&self, local: &ThreadCache, class: usize, buf: Buf) {
+        local.observe(self.epoch.load(Ordering::Relaxed), &self.budget);
+        if let Err(back) = local.push(class, buf, &self.budget, self.thread_cache_bytes) {
+            self.give_back_shared(Some(local), class, back);
         }
     }
 
-    /// The rest of [`give_back`](Self::give_back): unwinding, no class, or
-    /// no cache on this thread.
+    /// The rest of [`give_back`](Self::give_back): a buffer of another size
+    /// than its hint's class, unwinding, or no cache on this thread. A
+    /// buffer of capacity 0 (the user took the storage out) is freed without
+    /// being counted.
     #[cold]
     #[inline(never)]
-    fn give_back_cold(&self, local: Option<&ThreadCache>, class: Option<usize>, mut buf: Buf) {
+    fn give_back_slow(&self, mut buf: Buf) {
         if buf.capacity() == 0 {
             return; // taken out by the user: nothing to give back or count
         }
+        let local = self.locals.get();
         if std::thread::panicking() {
             // The buffer may be half-written: free it.
             self.tally(local, |c| &c.discarded_unwinding);
             return;
         }
-        let Some(class) = class else {
+        let Some(class) = self.classes.for_return(buf.capacity()) else {
             self.tally(local, |c| &c.rejected_size);
             return;
         };
         buf.clear();
-        // `local` is `None` here (the hot path took the other case).
-        self.give_back_shared(local, class, buf);
+        match local {
+            Some(local) => self.keep(local, class, buf),
+            None => self.give_back_shared(None, class, buf),
+        }
     }
 
     #[cold]
