@@ -190,6 +190,22 @@ fn detach_keeps_the_buffer_out_of_the_pool() {
 }
 
 #[test]
+fn storage_taken_out_of_the_guard_is_neither_kept_nor_counted() {
+    let pool = BufPool::new();
+    let mut guard = pool.get(1000);
+    guard.extend_from_slice(b"mine");
+    let storage = std::mem::take(&mut *guard); // the guard keeps an empty Vec
+    drop(guard);
+    assert_eq!((storage.capacity(), &storage[..]), (1024, &b"mine"[..]));
+    let stats = pool.stats();
+    assert_eq!(
+        (stats.retained_buffers, stats.rejected_size, stats.detached),
+        (0, 0, 0),
+        "{stats:?}"
+    );
+}
+
+#[test]
 fn guards_write_and_format_like_a_vec() {
     let mut buf = buf::get(16);
     write!(buf, "{}-{}", 1, 2).unwrap();

@@ -20,7 +20,7 @@ macro_rules! forward_buf_mut {
         unsafe impl$(<$lt>)? BufMut for $guard$(<$lt>)? {
             #[inline]
             fn remaining_mut(&self) -> usize {
-                self.buf.remaining_mut()
+                (**self).remaining_mut()
             }
 
             #[inline]
@@ -28,22 +28,22 @@ macro_rules! forward_buf_mut {
                 // SAFETY: the caller upholds `advance_mut`'s contract for
                 // this guard, whose `chunk_mut` is the vector's `chunk_mut`;
                 // so it holds for the vector too.
-                unsafe { self.buf.advance_mut(cnt) }
+                unsafe { (**self).advance_mut(cnt) }
             }
 
             #[inline]
             fn chunk_mut(&mut self) -> &mut UninitSlice {
-                self.buf.chunk_mut()
+                (**self).chunk_mut()
             }
 
             #[inline]
             fn put_slice(&mut self, src: &[u8]) {
-                self.buf.extend_from_slice(src);
+                (**self).extend_from_slice(src);
             }
 
             #[inline]
             fn put_bytes(&mut self, val: u8, cnt: usize) {
-                self.buf.put_bytes(val, cnt);
+                (**self).put_bytes(val, cnt);
             }
         }
     )*};

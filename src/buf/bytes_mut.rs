@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 
-use super::BufPool;
+use super::{Buf, BufPool, NO_CLASS};
 
 impl BufPool {
     /// An empty [`BytesMut`] with capacity ≥ `min_capacity`, on storage from
@@ -48,10 +48,14 @@ impl BufPool {
     #[track_caller]
     pub fn get_bytes_mut(&self, min_capacity: usize) -> PooledBytesMut<'_> {
         match self.take(min_capacity) {
-            Ok(buf) => PooledBytesMut {
-                bytes: into_bytes_mut(buf),
-                pool: self,
-            },
+            Ok(buf) => {
+                let (bytes, shell) = unbox(buf);
+                PooledBytesMut {
+                    bytes,
+                    shell,
+                    pool: self,
+                }
+            }
             Err(error) => super::alloc_failed(min_capacity, error),
         }
     }
@@ -68,8 +72,10 @@ impl BufPool {
         &self,
         min_capacity: usize,
     ) -> Result<PooledBytesMut<'_>, std::collections::TryReserveError> {
+        let (bytes, shell) = unbox(self.take(min_capacity)?);
         Ok(PooledBytesMut {
-            bytes: into_bytes_mut(self.take(min_capacity)?),
+            bytes,
+            shell,
             pool: self,
         })
     }
@@ -95,10 +101,14 @@ impl BufPool {
     #[track_caller]
     pub fn get_bytes_mut_owned(self: &Arc<Self>, min_capacity: usize) -> OwnedPooledBytesMut {
         match self.take(min_capacity) {
-            Ok(buf) => OwnedPooledBytesMut {
-                bytes: into_bytes_mut(buf),
-                pool: Arc::clone(self),
-            },
+            Ok(buf) => {
+                let (bytes, shell) = unbox(buf);
+                OwnedPooledBytesMut {
+                    bytes,
+                    shell,
+                    pool: Arc::clone(self),
+                }
+            }
             Err(error) => super::alloc_failed(min_capacity, error),
         }
     }
@@ -110,6 +120,14 @@ impl BufPool {
 #[inline]
 fn into_bytes_mut(vec: Vec<u8>) -> BytesMut {
     BytesMut::from(Bytes::from(vec))
+}
+
+/// The pool's buffer as a `BytesMut`, and the (now empty) box it came in,
+/// kept by the guard to give the storage back in without allocating.
+#[inline]
+fn unbox(mut buf: Buf) -> (BytesMut, Option<Buf>) {
+    let vec = std::mem::take(&mut *buf);
+    (into_bytes_mut(vec), Some(buf))
 }
 
 /// A pooled [`BytesMut`] borrowed from a [`BufPool`], made by
@@ -163,6 +181,8 @@ fn into_bytes_mut(vec: Vec<u8>) -> BytesMut {
 #[must_use = "dropping the guard gives the storage straight back to the pool"]
 pub struct PooledBytesMut<'a> {
     bytes: BytesMut,
+    /// The box the storage goes back in (see `unbox`).
+    shell: Option<Buf>,
     pool: &'a BufPool,
 }
 
@@ -171,6 +191,8 @@ pub struct PooledBytesMut<'a> {
 #[must_use = "dropping the guard gives the storage straight back to the pool"]
 pub struct OwnedPooledBytesMut {
     bytes: BytesMut,
+    /// The box the storage goes back in (see `unbox`).
+    shell: Option<Buf>,
     pool: Arc<BufPool>,
 }
 
@@ -201,7 +223,16 @@ macro_rules! bytes_mut_guard {
                 if vec.capacity() == 0 {
                     self.pool.note_detached(); // shared: `bytes` frees it later
                 } else {
-                    self.pool.give_back(vec);
+                    // The shell is always there (taken only here); boxing
+                    // anew is the never-taken fallback.
+                    let buf = match self.shell.take() {
+                        Some(mut shell) => {
+                            *shell = vec;
+                            shell
+                        }
+                        None => Box::new(vec),
+                    };
+                    self.pool.give_back(buf, NO_CLASS);
                 }
             }
         }

@@ -7,6 +7,10 @@
 pub(crate) struct SizeClasses {
     min_shift: u32,
     max_shift: u32,
+    /// `max_size - min_size`, kept for `for_return`'s one range check.
+    span: usize,
+    /// How many classes there are.
+    count: usize,
 }
 
 impl SizeClasses {
@@ -16,13 +20,15 @@ impl SizeClasses {
         SizeClasses {
             min_shift,
             max_shift,
+            span: (1 << max_shift) - (1 << min_shift),
+            count: (max_shift - min_shift + 1) as usize,
         }
     }
 
     /// How many classes there are.
     #[inline]
     pub(crate) fn count(&self) -> usize {
-        (self.max_shift - self.min_shift + 1) as usize
+        self.count
     }
 
     /// The capacity a buffer made for class `class` gets.
@@ -53,6 +59,13 @@ impl SizeClasses {
         Some(shift.saturating_sub(self.min_shift) as usize)
     }
 
+    /// Whether `class` is a class and `capacity` exactly its size: then
+    /// [`for_return`](Self::for_return) would say `class` too.
+    #[inline]
+    pub(crate) fn is_class_size(&self, class: usize, capacity: usize) -> bool {
+        class < self.count && capacity == self.size(class)
+    }
+
     /// The class a returned buffer of capacity `capacity` belongs to: the
     /// largest class whose size it covers (so it serves every request that
     /// class serves), or `None` when it is smaller than the smallest class or
@@ -60,14 +73,14 @@ impl SizeClasses {
     /// buffer is never kept).
     #[inline]
     pub(crate) fn for_return(&self, capacity: usize) -> Option<usize> {
-        if capacity == 0 || capacity > self.max_size() {
+        // One comparison: `min_size <= capacity <= max_size` (below
+        // `min_size` the subtraction wraps past `span`).
+        if capacity.wrapping_sub(1 << self.min_shift) > self.span {
             return None;
         }
-        let shift = usize::BITS - 1 - capacity.leading_zeros(); // floor(log2)
-        if shift < self.min_shift || shift > self.max_shift {
-            return None;
-        }
-        Some((shift - self.min_shift) as usize)
+        // floor(log2), in `min_shift ..= max_shift` now.
+        let shift = (usize::BITS - 1).wrapping_sub(capacity.leading_zeros());
+        Some(shift.wrapping_sub(self.min_shift) as usize)
     }
 }
 
@@ -131,6 +144,30 @@ mod tests {
                     proptest::prop_assert!(class == 0 || c.size(class - 1) < n);
                 }
                 None => proptest::prop_assert!(n > c.max_size()),
+            }
+        }
+
+        #[test]
+        fn a_class_size_is_exactly_what_for_return_maps_to_that_class(
+            min_shift in 0u32..20,
+            span in 0u32..12,
+            capacity in sizes(),
+            class in proptest::prop_oneof![0usize..16, proptest::strategy::Just(usize::MAX)],
+            double in 0u32..=1,
+            nudge in -1isize..=1,
+        ) {
+            let c = SizeClasses::new(min_shift, min_shift + span);
+            // Capacities at the edges of the classes too, and classes at and
+            // around the top one.
+            let near = (c.size(class % c.count()) << double).wrapping_add_signed(nudge);
+            for capacity in [capacity, near] {
+                for class in [class, c.count() - 1, c.count(), class % c.count()] {
+                    let exact = class < c.count() && capacity == c.size(class);
+                    proptest::prop_assert_eq!(c.is_class_size(class, capacity), exact);
+                    if exact {
+                        proptest::prop_assert_eq!(c.for_return(capacity), Some(class));
+                    }
+                }
             }
         }
 

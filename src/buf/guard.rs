@@ -5,7 +5,7 @@ use std::io;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
-use super::BufPool;
+use super::{Buf, BufPool};
 
 /// A pooled byte buffer borrowed from a [`BufPool`]: a `Vec<u8>` that goes
 /// back to the pool when the guard drops.
@@ -47,14 +47,21 @@ use super::BufPool;
 /// ```
 #[must_use = "dropping the guard gives the buffer straight back to the pool"]
 pub struct PooledBuf<'a> {
-    pub(super) buf: Vec<u8>,
+    /// `None` only once `detach` or `drop` took the buffer out.
+    buf: Option<Buf>,
     pool: &'a BufPool,
+    /// The class the buffer was taken for: `give_back`'s hint.
+    class: usize,
 }
 
 impl<'a> PooledBuf<'a> {
     #[inline]
-    pub(super) fn new(pool: &'a BufPool, buf: Vec<u8>) -> Self {
-        PooledBuf { buf, pool }
+    pub(super) fn new(pool: &'a BufPool, buf: Buf, class: usize) -> Self {
+        PooledBuf {
+            buf: Some(buf),
+            pool,
+            class,
+        }
     }
 
     /// The pool this buffer goes back to.
@@ -91,14 +98,21 @@ impl<'a> PooledBuf<'a> {
 /// ```
 #[must_use = "dropping the guard gives the buffer straight back to the pool"]
 pub struct OwnedPooledBuf {
-    pub(super) buf: Vec<u8>,
+    /// `None` only once `detach` or `drop` took the buffer out.
+    buf: Option<Buf>,
     pool: Arc<BufPool>,
+    /// The class the buffer was taken for: `give_back`'s hint.
+    class: usize,
 }
 
 impl OwnedPooledBuf {
     #[inline]
-    pub(super) fn new(pool: Arc<BufPool>, buf: Vec<u8>) -> Self {
-        OwnedPooledBuf { buf, pool }
+    pub(super) fn new(pool: Arc<BufPool>, buf: Buf, class: usize) -> Self {
+        OwnedPooledBuf {
+            buf: Some(buf),
+            pool,
+            class,
+        }
     }
 
     /// The pool this buffer goes back to.
@@ -122,19 +136,34 @@ macro_rules! buf_guard_traits {
             #[inline]
             #[must_use = "the buffer is not given back: dropping it frees it"]
             pub fn detach(mut this: Self) -> Vec<u8> {
-                let buf = std::mem::take(&mut this.buf);
                 this.pool.note_detached();
-                buf
+                // The box (a `Vec` header) is freed; the storage is kept.
+                this.buf.take().map_or_else(Vec::new, |buf| *buf)
+            }
+
+            /// The guard's vector. Present from `new` until `detach` or
+            /// `drop` consumes the guard, so no caller sees `None`.
+            #[inline]
+            fn vec(&self) -> &Vec<u8> {
+                match &self.buf {
+                    Some(buf) => buf,
+                    None => &EMPTY,
+                }
+            }
+
+            #[inline]
+            fn vec_mut(&mut self) -> &mut Vec<u8> {
+                self.buf.get_or_insert_with(missing_buffer)
             }
         }
 
         impl$(<$lt>)? Drop for $guard$(<$lt>)? {
             #[inline]
             fn drop(&mut self) {
-                // Capacity 0: detached (or taken out by the user): nothing to
-                // give back.
-                if self.buf.capacity() != 0 {
-                    self.pool.give_back(std::mem::take(&mut self.buf));
+                // `None`: detached. (A capacity of 0, the storage taken out
+                // by the user, is freed uncounted by `give_back`.)
+                if let Some(buf) = self.buf.take() {
+                    self.pool.give_back(buf, self.class);
                 }
             }
         }
@@ -143,53 +172,53 @@ macro_rules! buf_guard_traits {
             type Target = Vec<u8>;
             #[inline]
             fn deref(&self) -> &Vec<u8> {
-                &self.buf
+                self.vec()
             }
         }
 
         impl$(<$lt>)? DerefMut for $guard$(<$lt>)? {
             #[inline]
             fn deref_mut(&mut self) -> &mut Vec<u8> {
-                &mut self.buf
+                self.vec_mut()
             }
         }
 
         impl$(<$lt>)? AsRef<[u8]> for $guard$(<$lt>)? {
             #[inline]
             fn as_ref(&self) -> &[u8] {
-                &self.buf
+                self.vec()
             }
         }
 
         impl$(<$lt>)? AsMut<[u8]> for $guard$(<$lt>)? {
             #[inline]
             fn as_mut(&mut self) -> &mut [u8] {
-                &mut self.buf
+                self.vec_mut()
             }
         }
 
         impl$(<$lt>)? std::borrow::Borrow<[u8]> for $guard$(<$lt>)? {
             fn borrow(&self) -> &[u8] {
-                &self.buf
+                self.vec()
             }
         }
 
         impl$(<$lt>)? fmt::Debug for $guard$(<$lt>)? {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Debug::fmt(&self.buf, f)
+                fmt::Debug::fmt(self.vec(), f)
             }
         }
 
         impl$(<$lt>)? io::Write for $guard$(<$lt>)? {
             #[inline]
             fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-                self.buf.extend_from_slice(data);
+                self.vec_mut().extend_from_slice(data);
                 Ok(data.len())
             }
 
             #[inline]
             fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
-                self.buf.extend_from_slice(data);
+                self.vec_mut().extend_from_slice(data);
                 Ok(())
             }
 
@@ -200,10 +229,21 @@ macro_rules! buf_guard_traits {
 
         impl$(<$lt>)? PartialEq<[u8]> for $guard$(<$lt>)? {
             fn eq(&self, other: &[u8]) -> bool {
-                self.buf[..] == *other
+                self.vec()[..] == *other
             }
         }
     )*};
+}
+
+/// What a guard dereferences to in the state it is never observed in
+/// (after `detach` or `drop` took its buffer).
+static EMPTY: Vec<u8> = Vec::new();
+
+/// The mutable counterpart of [`EMPTY`]: a fresh empty vector (no
+/// allocation of storage). Never called: see the guards' `vec`.
+#[cold]
+fn missing_buffer() -> Buf {
+    Box::default()
 }
 
 buf_guard_traits!(PooledBuf<'a>, OwnedPooledBuf);

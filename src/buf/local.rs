@@ -5,7 +5,8 @@ use std::cell::Cell;
 use std::sync::Arc;
 
 use super::budget::Budget;
-use super::stats::ThreadCounters;
+use super::stats::{ClassCounters, ThreadCounters};
+use super::Buf;
 
 /// Budget a thread reserves at once when its credit runs short, so small
 /// classes touch the shared budget counter once per this many bytes.
@@ -24,15 +25,17 @@ pub(crate) fn local_buffers(size: usize) -> usize {
 }
 
 /// One class's stack: `slots[..len]` hold buffers (the bottom ones unused
-/// the longest), the rest are empty `Vec`s (no allocation). The sum of the
+/// the longest), the rest are `None`. The sum of the
 /// capacities in `slots[..len]` lives in the class's `retained_bytes` gauge
 /// only (written by this thread alone), so a round trip updates it once.
 struct ClassStack {
-    slots: Box<[Cell<Vec<u8>>]>,
+    slots: Box<[Cell<Option<Buf>>]>,
     len: Cell<usize>,
     /// The bottom `old` buffers were here at the last trim this cache
     /// applied and were not taken since: the next trim frees them.
     old: Cell<usize>,
+    /// This class's entry in the thread's counters.
+    counters: Arc<ClassCounters>,
 }
 
 /// A thread's buffers and budget credit.
@@ -70,10 +73,12 @@ impl ThreadCache {
         ThreadCache {
             classes: capacities
                 .iter()
-                .map(|&n| ClassStack {
-                    slots: (0..n).map(|_| Cell::new(Vec::new())).collect(),
+                .zip(counters.classes.iter())
+                .map(|(&n, class_counters)| ClassStack {
+                    slots: (0..n).map(|_| Cell::new(None)).collect(),
                     len: Cell::new(0),
                     old: Cell::new(0),
+                    counters: Arc::clone(class_counters),
                 })
                 .collect(),
             held: Cell::new(0),
@@ -87,12 +92,12 @@ impl ThreadCache {
     /// the class, if any; its bytes become credit. The caller applied missed
     /// trims first.
     #[inline]
-    pub(crate) fn pop(&self, class: usize) -> Option<Vec<u8>> {
+    pub(crate) fn pop(&self, class: usize) -> Option<Buf> {
         let stack = &self.classes[class];
-        let counters = &self.counters.classes[class];
+        let counters = &*stack.counters;
         counters.gets.bump();
         let len = stack.len.get().checked_sub(1)?;
-        let buf = stack.slots[len].take();
+        let buf = stack.slots[len].take()?;
         stack.len.set(len);
         if len < stack.old.get() {
             stack.old.set(len); // reused: young again
@@ -113,10 +118,10 @@ impl ThreadCache {
     pub(crate) fn push(
         &self,
         class: usize,
-        buf: Vec<u8>,
+        buf: Buf,
         budget: &Budget,
         limit: usize,
-    ) -> Result<(), Vec<u8>> {
+    ) -> Result<(), Buf> {
         let stack = &self.classes[class];
         let len = stack.len.get();
         let Some(slot) = stack.slots.get(len) else {
@@ -124,18 +129,16 @@ impl ThreadCache {
         };
         let bytes = buf.capacity();
         let retained = self.retained.get() + bytes;
-        if retained > limit {
-            return Err(buf);
-        }
-        // The credit (`held - retained`) is short of `bytes`.
+        // Within the credit (`held - retained`), so within `limit` too
+        // (`held <= limit` always); else more credit, if `limit` allows.
         let held = self.held.get();
         if retained > held && !self.add_credit(retained - held, budget, limit) {
             return Err(buf);
         }
-        slot.set(buf);
+        slot.set(Some(buf));
         stack.len.set(len + 1);
         self.retained.set(retained);
-        let counters = &self.counters.classes[class];
+        let counters = &*stack.counters;
         counters.retained_buffers.set(len + 1);
         counters
             .retained_bytes
@@ -144,13 +147,16 @@ impl ThreadCache {
     }
 
     /// Reserves at least `need` more bytes of credit (a chunk if it fits),
-    /// keeping `held <= limit`. The caller checked that
-    /// `held + need <= limit`.
+    /// keeping `held <= limit`: false if `need` does not fit within `limit`
+    /// or the budget.
     #[cold]
     #[inline(never)]
     fn add_credit(&self, need: usize, budget: &Budget, limit: usize) -> bool {
         let held = self.held.get();
-        let want = need.max(CREDIT_CHUNK).min(limit - held);
+        if need > limit.saturating_sub(held) {
+            return false;
+        }
+        let want = need.max(CREDIT_CHUNK).min(limit.saturating_sub(held));
         let granted = budget.reserve_between(need, want.max(need));
         if granted == 0 {
             return false;
@@ -194,7 +200,7 @@ impl ThreadCache {
         let missed = epoch - seen;
         let mut freed = 0;
         let mut freed_bytes = 0;
-        for (class, stack) in self.classes.iter().enumerate() {
+        for stack in self.classes.iter() {
             let len = stack.len.get();
             let victims = if missed >= 2 {
                 len
@@ -202,10 +208,10 @@ impl ThreadCache {
                 stack.old.get().min(len)
             };
             // Free the bottom `victims` and move the survivors down. No user
-            // code runs here (freeing a `Vec<u8>` calls only the allocator).
+            // code runs here (freeing a boxed `Vec<u8>` calls only the allocator).
             let mut class_freed = 0;
             for slot in &stack.slots[..victims] {
-                class_freed += slot.take().capacity();
+                class_freed += slot.take().map_or(0, |buf| buf.capacity());
             }
             freed_bytes += class_freed;
             for i in victims..len {
@@ -216,7 +222,7 @@ impl ThreadCache {
             stack.old.set(kept);
             if victims > 0 {
                 freed += victims;
-                let counters = &self.counters.classes[class];
+                let counters = &*stack.counters;
                 for _ in 0..victims {
                     counters.trimmed.bump();
                 }
@@ -263,7 +269,7 @@ mod tests {
     fn round_trip_moves_bytes_between_retained_and_credit() {
         let budget = Budget::new(1 << 20);
         let c = cache(&[2]);
-        c.push(0, Vec::with_capacity(4096), &budget, 1 << 20)
+        c.push(0, Box::new(Vec::with_capacity(4096)), &budget, 1 << 20)
             .unwrap();
         assert_eq!(c.retained(), 4096);
         let reserved = budget.reserved();
@@ -278,9 +284,15 @@ mod tests {
     fn refuses_past_the_thread_limit_and_the_stack_size() {
         let budget = Budget::new(1 << 20);
         let c = cache(&[1, 1]);
-        assert!(c.push(0, Vec::with_capacity(100), &budget, 150).is_ok());
-        assert!(c.push(1, Vec::with_capacity(100), &budget, 150).is_err());
-        assert!(c.push(0, Vec::with_capacity(10), &budget, 150).is_err());
+        assert!(c
+            .push(0, Box::new(Vec::with_capacity(100)), &budget, 150)
+            .is_ok());
+        assert!(c
+            .push(1, Box::new(Vec::with_capacity(100)), &budget, 150)
+            .is_err());
+        assert!(c
+            .push(0, Box::new(Vec::with_capacity(10)), &budget, 150)
+            .is_err());
         assert!(budget.reserved() <= 150);
     }
 
@@ -290,9 +302,11 @@ mod tests {
         assert!(budget.try_reserve(950));
         let c = cache(&[4]);
         assert!(c
-            .push(0, Vec::with_capacity(100), &budget, 1 << 20)
+            .push(0, Box::new(Vec::with_capacity(100)), &budget, 1 << 20)
             .is_err());
-        assert!(c.push(0, Vec::with_capacity(50), &budget, 1 << 20).is_ok());
+        assert!(c
+            .push(0, Box::new(Vec::with_capacity(50)), &budget, 1 << 20)
+            .is_ok());
         assert_eq!(budget.reserved(), 1000);
     }
 
@@ -302,8 +316,13 @@ mod tests {
         let c = cache(&[4, 4]);
         for class in 0..2 {
             for _ in 0..3 {
-                c.push(class, Vec::with_capacity(64 << class), &budget, 1 << 20)
-                    .unwrap();
+                c.push(
+                    class,
+                    Box::new(Vec::with_capacity(64 << class)),
+                    &budget,
+                    1 << 20,
+                )
+                .unwrap();
             }
         }
         assert_eq!(c.catch_up(1, &budget), 0); // all old now

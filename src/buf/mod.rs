@@ -41,7 +41,9 @@
 //!   class (at most 64 buffers, fewer for big classes) that takes what
 //!   overflows a thread cache and is how buffers returned on one thread
 //!   reach another.
-//! - **The heap**: misses allocate; refused returns are freed.
+//! - **The heap**: misses allocate (the storage, and a 24-byte box the pool
+//!   keeps it in for the buffer's whole life, so that a round trip moves one
+//!   pointer); refused returns are freed (both).
 //!
 //! # The byte budget
 //!
@@ -124,6 +126,16 @@ pub use self::scratch::{
 };
 pub use self::stack::StackBuf;
 pub use self::stats::{BufStats, ClassStats};
+
+/// A buffer as the pool stores and the guards hold it: boxed, so handing it
+/// from a cache to a guard and back moves one pointer instead of a 24-byte
+/// `Vec` (whose copies through the stack cost more than their
+/// instructions). The box travels with its buffer for the buffer's whole
+/// life in the pool: it is made on a miss and freed with the buffer.
+pub(crate) type Buf = Box<Vec<u8>>;
+
+/// The class hint of a buffer taken for no class (oversize, or unknown).
+pub(crate) const NO_CLASS: usize = usize::MAX;
 
 /// The most buffers one class's shared queue holds.
 const MAX_SHARED_BUFFERS: usize = 64;
@@ -232,8 +244,8 @@ impl BufPool {
     #[inline]
     #[track_caller]
     pub fn get(&self, min_capacity: usize) -> PooledBuf<'_> {
-        match self.take(min_capacity) {
-            Ok(buf) => PooledBuf::new(self, buf),
+        match self.take_classed(min_capacity) {
+            Ok((buf, class)) => PooledBuf::new(self, buf, class),
             Err(error) => alloc_failed(min_capacity, error),
         }
     }
@@ -247,7 +259,8 @@ impl BufPool {
     /// ```
     #[inline]
     pub fn try_get(&self, min_capacity: usize) -> Result<PooledBuf<'_>, TryReserveError> {
-        self.take(min_capacity).map(|buf| PooledBuf::new(self, buf))
+        self.take_classed(min_capacity)
+            .map(|(buf, class)| PooledBuf::new(self, buf, class))
     }
 
     /// Like [`get`](Self::get), but the guard holds an `Arc` of the pool:
@@ -259,8 +272,8 @@ impl BufPool {
     #[inline]
     #[track_caller]
     pub fn get_owned(self: &Arc<Self>, min_capacity: usize) -> OwnedPooledBuf {
-        match self.take(min_capacity) {
-            Ok(buf) => OwnedPooledBuf::new(Arc::clone(self), buf),
+        match self.take_classed(min_capacity) {
+            Ok((buf, class)) => OwnedPooledBuf::new(Arc::clone(self), buf, class),
             Err(error) => alloc_failed(min_capacity, error),
         }
     }
@@ -272,8 +285,8 @@ impl BufPool {
         self: &Arc<Self>,
         min_capacity: usize,
     ) -> Result<OwnedPooledBuf, TryReserveError> {
-        self.take(min_capacity)
-            .map(|buf| OwnedPooledBuf::new(Arc::clone(self), buf))
+        self.take_classed(min_capacity)
+            .map(|(buf, class)| OwnedPooledBuf::new(Arc::clone(self), buf, class))
     }
 
     /// Ages the pool by one generation: frees every buffer kept since the
@@ -380,22 +393,33 @@ impl BufPool {
         )
     }
 
+    #[cfg(feature = "bytes")]
     #[inline]
-    fn take(&self, min_capacity: usize) -> Result<Vec<u8>, TryReserveError> {
+    fn take(&self, min_capacity: usize) -> Result<Buf, TryReserveError> {
+        self.take_classed(min_capacity).map(|(buf, _)| buf)
+    }
+
+    /// A buffer for `min_capacity` and the class it was taken for
+    /// ([`NO_CLASS`] above the top class): the guards keep the class as the
+    /// return hint for [`give_back`](Self::give_back).
+    #[inline]
+    fn take_classed(&self, min_capacity: usize) -> Result<(Buf, usize), TryReserveError> {
         let local = self.local();
         let Some(class) = self.classes.for_request(min_capacity) else {
-            return self.take_oversize(local, min_capacity);
+            return self
+                .take_oversize(local, min_capacity)
+                .map(|buf| (buf, NO_CLASS));
         };
         local.observe(self.epoch.load(Ordering::Relaxed), &self.budget);
         match local.pop(class) {
-            Some(buf) => Ok(buf),
-            None => self.take_slow(local, class),
+            Some(buf) => Ok((buf, class)),
+            None => self.take_slow(local, class).map(|buf| (buf, class)),
         }
     }
 
     #[cold]
     #[inline(never)]
-    fn take_slow(&self, local: &ThreadCache, class: usize) -> Result<Vec<u8>, TryReserveError> {
+    fn take_slow(&self, local: &ThreadCache, class: usize) -> Result<Buf, TryReserveError> {
         local.release_spare_credit(&self.budget);
         if let Some(buf) = self.shared[class].pop(&self.budget) {
             return Ok(buf);
@@ -403,7 +427,7 @@ impl BufPool {
         let mut buf = Vec::new();
         buf.try_reserve_exact(self.classes.size(class))?;
         local.counters.classes[class].misses.bump();
-        Ok(buf)
+        Ok(Box::new(buf))
     }
 
     #[cold]
@@ -412,16 +436,54 @@ impl BufPool {
         &self,
         local: &ThreadCache,
         min_capacity: usize,
-    ) -> Result<Vec<u8>, TryReserveError> {
+    ) -> Result<Buf, TryReserveError> {
         let mut buf = Vec::new();
         buf.try_reserve_exact(min_capacity)?;
         local.counters.oversize.bump();
-        Ok(buf)
+        Ok(Box::new(buf))
     }
 
     /// Takes a buffer back from a guard: keeps it in its class or frees it.
+    ///
+    /// `hint` is the class the buffer was taken for (or [`NO_CLASS`]). If
+    /// the buffer still has exactly that class's size, as it does unless it
+    /// grew (or came from the cache larger), the class is known at once: the
+    /// common case is decided by two comparisons, and the cache slot the
+    /// buffer goes to does not wait for a class computed from the capacity.
+    /// Everything else takes [`give_back_slow`](Self::give_back_slow).
     #[inline]
-    pub(crate) fn give_back(&self, mut buf: Vec<u8>) {
+    pub(crate) fn give_back(&self, mut buf: Buf, hint: usize) {
+        if self.classes.is_class_size(hint, buf.capacity()) {
+            if let Some(local) = self.locals.get() {
+                if !std::thread::panicking() {
+                    buf.clear();
+                    return self.keep(local, hint, buf);
+                }
+            }
+        }
+        self.give_back_slow(buf);
+    }
+
+    /// Keeps `buf` (empty, of `class`) in this thread's cache, or else in
+    /// the shared queue, or frees it.
+    #[inline]
+    fn keep(&self, local: &ThreadCache, class: usize, buf: Buf) {
+        local.observe(self.epoch.load(Ordering::Relaxed), &self.budget);
+        if let Err(back) = local.push(class, buf, &self.budget, self.thread_cache_bytes) {
+            self.give_back_shared(Some(local), class, back);
+        }
+    }
+
+    /// The rest of [`give_back`](Self::give_back): a buffer of another size
+    /// than its hint's class, unwinding, or no cache on this thread. A
+    /// buffer of capacity 0 (the user took the storage out) is freed without
+    /// being counted.
+    #[cold]
+    #[inline(never)]
+    fn give_back_slow(&self, mut buf: Buf) {
+        if buf.capacity() == 0 {
+            return; // taken out by the user: nothing to give back or count
+        }
         let local = self.locals.get();
         if std::thread::panicking() {
             // The buffer may be half-written: free it.
@@ -433,19 +495,15 @@ impl BufPool {
             return;
         };
         buf.clear();
-        if let Some(local) = local {
-            local.observe(self.epoch.load(Ordering::Relaxed), &self.budget);
-            match local.push(class, buf, &self.budget, self.thread_cache_bytes) {
-                Ok(()) => return,
-                Err(back) => buf = back,
-            }
+        match local {
+            Some(local) => self.keep(local, class, buf),
+            None => self.give_back_shared(None, class, buf),
         }
-        self.give_back_shared(local, class, buf);
     }
 
     #[cold]
     #[inline(never)]
-    fn give_back_shared(&self, local: Option<&ThreadCache>, class: usize, buf: Vec<u8>) {
+    fn give_back_shared(&self, local: Option<&ThreadCache>, class: usize, buf: Buf) {
         match self.shared[class].push(buf, &self.budget) {
             Ok(()) => {}
             Err(Refused::Budget) => self.tally(local, |c| &c.classes[class].rejected_budget),

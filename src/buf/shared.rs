@@ -5,6 +5,7 @@
 use crossbeam_queue::ArrayQueue;
 
 use super::budget::Budget;
+use super::Buf;
 use crate::sync::{AtomicU64, AtomicUsize, Ordering};
 
 /// Why a buffer was not kept.
@@ -24,7 +25,7 @@ pub(crate) enum Refused {
 /// since then took an old buffer first, so `old - pops since` old buffers
 /// are still at the head, untouched for a whole period, and are freed.
 pub(crate) struct SharedClass {
-    queue: ArrayQueue<Vec<u8>>,
+    queue: ArrayQueue<Buf>,
     /// Sum of the capacities in the queue (for stats).
     bytes: AtomicUsize,
     pops: AtomicU64,
@@ -47,7 +48,7 @@ impl SharedClass {
     }
 
     /// Takes the oldest buffer and releases its reservation.
-    pub(crate) fn pop(&self, budget: &Budget) -> Option<Vec<u8>> {
+    pub(crate) fn pop(&self, budget: &Budget) -> Option<Buf> {
         let buf = self.queue.pop()?;
         // Relaxed everywhere here: statistics and budget arithmetic; the
         // queue itself orders the hand-over of the buffer.
@@ -61,7 +62,7 @@ impl SharedClass {
 
     /// Keeps `buf` under a reservation of its capacity, or says why not
     /// (the caller frees it).
-    pub(crate) fn push(&self, buf: Vec<u8>, budget: &Budget) -> Result<(), Refused> {
+    pub(crate) fn push(&self, buf: Buf, budget: &Budget) -> Result<(), Refused> {
         let bytes = buf.capacity();
         // Reserved before the buffer is stored.
         if !budget.try_reserve(bytes) {
@@ -129,13 +130,16 @@ mod tests {
     fn bounded_by_slots_and_budget() {
         let budget = Budget::new(250);
         let s = SharedClass::new(2);
-        assert_eq!(s.push(Vec::with_capacity(100), &budget), Ok(()));
+        assert_eq!(s.push(Box::new(Vec::with_capacity(100)), &budget), Ok(()));
         assert_eq!(
-            s.push(Vec::with_capacity(200), &budget),
+            s.push(Box::new(Vec::with_capacity(200)), &budget),
             Err(Refused::Budget)
         );
-        assert_eq!(s.push(Vec::with_capacity(100), &budget), Ok(()));
-        assert_eq!(s.push(Vec::with_capacity(10), &budget), Err(Refused::Full));
+        assert_eq!(s.push(Box::new(Vec::with_capacity(100)), &budget), Ok(()));
+        assert_eq!(
+            s.push(Box::new(Vec::with_capacity(10)), &budget),
+            Err(Refused::Full)
+        );
         assert_eq!((s.len(), s.bytes(), budget.reserved()), (2, 200, 200));
         assert!(s.pop(&budget).is_some());
         assert_eq!((s.bytes(), budget.reserved()), (100, 100));
@@ -146,7 +150,7 @@ mod tests {
         let budget = Budget::new(1 << 20);
         let s = SharedClass::new(8);
         for _ in 0..6 {
-            s.push(Vec::with_capacity(64), &budget).unwrap();
+            s.push(Box::new(Vec::with_capacity(64)), &budget).unwrap();
         }
         assert_eq!(s.trim(&budget), 0);
         let (a, b) = (s.pop(&budget).unwrap(), s.pop(&budget).unwrap());

@@ -1,6 +1,8 @@
 //! Buffer pool statistics: per-thread single-writer counters and the public
 //! snapshot types.
 
+use std::sync::Arc;
+
 use crate::sync::{AtomicU64, AtomicUsize, Ordering};
 
 /// A counter written by one thread at a time (the thread owning the cache
@@ -24,6 +26,7 @@ impl Counter {
         self.0.fetch_add(1, Ordering::Relaxed);
     }
 
+    #[inline]
     pub(crate) fn read(&self) -> u64 {
         self.0.load(Ordering::Relaxed)
     }
@@ -39,6 +42,7 @@ impl Gauge {
         self.0.store(value, Ordering::Relaxed);
     }
 
+    #[inline]
     pub(crate) fn read(&self) -> usize {
         self.0.load(Ordering::Relaxed)
     }
@@ -61,7 +65,9 @@ pub(crate) struct ClassCounters {
 /// its own on every operation.
 #[repr(align(128))]
 pub(crate) struct ThreadCounters {
-    pub(crate) classes: Box<[ClassCounters]>,
+    /// Shared with the thread cache's class stacks, which reach their
+    /// counters directly (no second lookup by class).
+    pub(crate) classes: Box<[Arc<ClassCounters>]>,
     pub(crate) oversize: Counter,
     pub(crate) rejected_size: Counter,
     pub(crate) discarded_unwinding: Counter,
@@ -71,7 +77,7 @@ pub(crate) struct ThreadCounters {
 impl ThreadCounters {
     pub(crate) fn new(classes: usize) -> Self {
         ThreadCounters {
-            classes: (0..classes).map(|_| ClassCounters::default()).collect(),
+            classes: (0..classes).map(|_| Arc::default()).collect(),
             oversize: Counter::default(),
             rejected_size: Counter::default(),
             discarded_unwinding: Counter::default(),
