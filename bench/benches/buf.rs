@@ -19,12 +19,13 @@
 use std::cell::RefCell;
 use std::hint::black_box;
 use std::sync::Arc;
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+#[path = "../support/hand_off.rs"]
+mod hand_off;
 
 use bytes::{Bytes, BytesMut};
 use criterion::{criterion_group, criterion_main, Criterion};
-use crossbeam_queue::ArrayQueue;
 use poolkit::buf::{BufPool, OwnedPooledBuf};
 
 const KIB: usize = 1024;
@@ -237,54 +238,9 @@ fn freeze_1t(c: &mut Criterion) {
 /// misses.
 const CHANNEL_CAPACITY: usize = 16;
 
-/// How a side of the hand-off waits: spins a while, then yields its core
-/// (never parks): a blocking channel measures the scheduler.
-#[derive(Default)]
-struct Backoff(u32);
-
-impl Backoff {
-    #[inline]
-    fn wait(&mut self) {
-        if self.0 < 64 {
-            self.0 += 1;
-            std::hint::spin_loop();
-        } else {
-            thread::yield_now();
-        }
-    }
-}
-
-/// This thread makes `iters` items and sends them through a bounded
-/// lock-free queue; another drops them. Returns the total time.
+/// Sends through a queue of [`CHANNEL_CAPACITY`] slots to a second thread.
 fn hand_off<T: Send>(iters: u64, make: impl Fn() -> T, consume: impl Fn(T) + Sync) -> Duration {
-    let channel = ArrayQueue::<T>::new(CHANNEL_CAPACITY);
-    let (channel, consume) = (&channel, &consume);
-    let start = Instant::now();
-    thread::scope(|s| {
-        s.spawn(move || {
-            let mut received = 0;
-            let mut backoff = Backoff::default();
-            while received < iters {
-                match channel.pop() {
-                    Some(item) => {
-                        consume(item);
-                        received += 1;
-                        backoff = Backoff::default();
-                    }
-                    None => backoff.wait(),
-                }
-            }
-        });
-        for _ in 0..iters {
-            let mut item = make();
-            let mut backoff = Backoff::default();
-            while let Err(back) = channel.push(item) {
-                item = back;
-                backoff.wait();
-            }
-        }
-    });
-    start.elapsed()
+    hand_off::hand_off(CHANNEL_CAPACITY, iters, make, &consume)
 }
 
 fn freeze_2t(c: &mut Criterion) {

@@ -16,9 +16,11 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
+#[path = "../support/hand_off.rs"]
+mod hand_off;
+
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
-use crossbeam_queue::ArrayQueue;
 use crossbeam_utils::CachePadded;
 use lockfree_object_pool::LinearObjectPool;
 use poolkit::{Pool, Reset};
@@ -256,66 +258,15 @@ fn get_return_2t(c: &mut Criterion) {
 
 const CHANNEL_CAPACITY: usize = 1024;
 
-/// Producer takes `iters` items with `make` and sends them; the consumer
-/// drops them (giving pooled ones back on its own thread). Time per item.
-///
-/// The channel is a bounded lock-free queue with spinning on both ends (see
-/// `Backoff`): a blocking channel (`std::sync::mpsc`) made every row swing by 3-5x between
-/// runs here, depending on how often a side fell asleep, which measured the
-/// scheduler rather than the pools.
+/// Producer takes `iters` items with `make` and sends them through a
+/// spinning queue (see `support/hand_off.rs`); the consumer drops them
+/// (giving pooled ones back on its own thread).
 fn cross_thread_run<T: Send>(
     iters: u64,
     make: impl Fn() -> T,
     consume: impl Fn(T) + Send,
 ) -> Duration {
-    let channel = ArrayQueue::<T>::new(CHANNEL_CAPACITY);
-    let channel = &channel;
-    let start = Instant::now();
-    thread::scope(|s| {
-        s.spawn(move || {
-            let mut received = 0;
-            let mut backoff = Backoff::default();
-            while received < iters {
-                match channel.pop() {
-                    Some(item) => {
-                        consume(item);
-                        received += 1;
-                        backoff = Backoff::default();
-                    }
-                    None => backoff.wait(),
-                }
-            }
-        });
-        for _ in 0..iters {
-            let mut item = make();
-            let mut backoff = Backoff::default();
-            while let Err(back) = channel.push(item) {
-                item = back;
-                backoff.wait();
-            }
-        }
-    });
-    start.elapsed()
-}
-
-/// How a side of the channel waits: it spins, and past a while yields its
-/// core (never parks: no futex). The machine has 2 cores and other work on
-/// them; a side that only spun while the other was descheduled burned its
-/// whole time slice, and every row then measured the scheduler (about
-/// 20 µs per item for all rows alike).
-#[derive(Default)]
-struct Backoff(u32);
-
-impl Backoff {
-    #[inline]
-    fn wait(&mut self) {
-        if self.0 < 64 {
-            self.0 += 1;
-            std::hint::spin_loop();
-        } else {
-            thread::yield_now();
-        }
-    }
+    hand_off::hand_off(CHANNEL_CAPACITY, iters, make, consume)
 }
 
 /// One cross-thread row: `make` on this thread, `consume` on the other.
