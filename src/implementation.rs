@@ -174,8 +174,8 @@
 //! reads one slot), the `hashbrown::HashTable<u32>` index reserved at twice
 //! the bound (so deleted slots are reclaimed in place instead of growing the
 //! table), S3-FIFO's queues behind a TinyLFU admission filter (a count-min
-//! sketch of 4-bit counters in 64-byte blocks, halved every ten accesses per
-//! entry; a one-entry small queue and a margin of two counts, each chosen on
+//! sketch of 4-bit counters in 64-byte blocks, halved after ten counted
+//! accesses per entry, then every five; a one-entry small queue and a margin of two counts, each chosen on
 //! the hit-ratio traces for the reasons given in `cache/core/eviction.rs`;
 //! it replaced a ghost table of fingerprints), the five-level
 //! timer wheel linked by slab index with at most 8 entries examined per

@@ -80,7 +80,7 @@
 //! |---|---|---|---|
 //! | `bytes` | yes | [`Reset`] for `bytes::BytesMut`; `bytes::BufMut` for the buffer guards and `freeze` into `bytes::Bytes` | the `bytes` dependency |
 //! | `derive` | no | `#[derive(Reset)]`: resets every field, with `#[reset(skip)]` and `#[reset(value = ...)]` for the exceptions | the `poolkit-derive` proc-macro crate and `syn` |
-//! | `report` | no | `poolkit::report`: before/after allocation reports (table, JSON, dhat profiles, SVG charts) for your own hot paths | `dhat`, `serde`, `serde_json`, `plotters` (SVG only); the one `unsafe` block of the crate, the allocator wrapper |
+//! | `report` | no | `poolkit::report`: before/after allocation reports (table, JSON, dhat profiles, SVG charts) for your own hot paths | `dhat`, `serde`, `serde_json`, `plotters` (SVG only); the allocator wrapper, one of the crate's two places with `unsafe` |
 //! | `serde` | no | `Serialize` for [`PoolStats`], [`BufStats`](buf::BufStats) and [`CacheStats`](cache::CacheStats) (each with a derived `hit_ratio`; the cache's with the `evictions` total beside the evictions by cause), the eviction and refusal causes and the configuration errors | the `serde` dependency (with `derive`) |
 //! | `metrics` | no | `poolkit::metrics`: publish pool, buffer pool and cache snapshots through the `metrics` facade under stable `poolkit_*` names | the `metrics` dependency; nothing on the hot path (snapshots are polled) |
 #![warn(

@@ -100,7 +100,10 @@ fn loop_larger_than_the_cache_keeps_the_most_a_policy_can() {
         r.ours,
         r.quick
     );
-    assert!(r.ours >= 0.909, "TtlCache {} < 90.9 %", r.ours);
+    // Counted in hits, not compared as a float: 90.9 % is exactly 9,999 hits per loop of
+    // 11,000 (Belady's optimum is 10,000), over the 10 measured loops.
+    let hits = (r.ours * 110_000.0).round() as u64;
+    assert!(hits >= 99_990, "TtlCache {hits} hits of 110,000 < 90.9 %");
 }
 
 #[test]

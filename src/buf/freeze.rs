@@ -14,8 +14,7 @@ impl PooledBuf<'static> {
     /// [`OwnedPooledBuf::freeze`] for the others.
     ///
     /// Cost: exactly one small allocation (the `Bytes` owner record, made by
-    /// `Bytes::from_owner`: a reference count and a vtable beside this
-    /// guard), freed with the last clone; the buffer itself is not copied.
+    /// `Bytes::from_owner`: a reference count beside this guard), freed with the last clone; the buffer itself is not copied.
     /// An empty buffer freezes to `Bytes::new()` with no allocation (and
     /// goes back at once). Cloning and slicing allocate nothing. The count is
     /// checked by `tests/buf_alloc_freeze.rs`.

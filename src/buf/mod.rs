@@ -59,7 +59,9 @@
 //! `thread_cache_bytes` of budget (kept buffers plus credit); it gives back
 //! credit beyond one chunk whenever its cache misses, and all of it at each
 //! trim it applies. Consequence: credit held by threads that stopped using
-//! the pool is unavailable to others until [`BufPool::trim`] reaches them,
+//! the pool is unavailable to others until that thread uses the pool again
+//! (or its cache is inherited by a later thread): [`BufPool::trim`] does
+//! not reach other threads' caches,
 //! so returns may be refused (`rejected_budget`) while the sum of kept bytes
 //! is below the budget; never the other way round.
 //!

@@ -17,8 +17,8 @@
 //! # Eviction: S3-FIFO queues behind a TinyLFU admission filter
 //!
 //! A main FIFO with second chances (CLOCK), a small queue for the newest entry, and a
-//! count-min frequency sketch of recent accesses (4-bit counters, halved every ten accesses
-//! per entry of capacity, so that popularity fades). A hit bumps a 2-bit counter in the
+//! count-min frequency sketch of recent accesses (4-bit counters, halved after ten counted
+//! accesses per entry of capacity, then every five, so that popularity fades). A hit bumps a 2-bit counter in the
 //! entry and, if it was 0, four counters in one cache line of the sketch: nothing moves,
 //! nothing is allocated. When a new key arrives in a full cache, the previous newcomer moves to main if
 //! it was read meanwhile; if not, it takes the place of main's victim (its oldest entry not

@@ -33,8 +33,8 @@ use super::slab::{queue_links, List, Slab};
 
 /// Entries of the small queue: one (see the module docs).
 const SMALL_ENTRIES: u32 = 1;
-/// How much more often than main's victim a candidate must have been seen to replace it.
-const ADMIT_MARGIN: u8 = 1;
+/// How many more times than main's victim a candidate must have been counted to replace it.
+const ADMIT_MARGIN: u8 = 2;
 
 /// The S3-FIFO queues and the TinyLFU admission filter.
 pub(crate) struct S3Fifo {
@@ -145,7 +145,7 @@ impl S3Fifo {
             let promote = slab.get(candidate).freq > 0 || {
                 let seen = self.sketch.frequency(slab.get(candidate).hash);
                 let rival = self.sketch.frequency(slab.get(victim).hash);
-                seen > rival.saturating_add(ADMIT_MARGIN)
+                seen >= rival.saturating_add(ADMIT_MARGIN)
             };
             if !promote {
                 return candidate;

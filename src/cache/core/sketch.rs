@@ -11,6 +11,9 @@
 //!   raises only the counters equal to that minimum (conservative update).
 //! * Counters saturate at 15. After `sample` increments (ten per entry of capacity) every
 //!   counter is halved, so old popularity fades and a new hot set can displace an old one.
+//!   The halving halves the increment count too (as Caffeine's reset does), so after the
+//!   first one a halving comes every `sample / 2` increments (five per entry). Only counted
+//!   increments advance it: admissions and first hits (see `S3Fifo`), not every access.
 //!
 //! The table has two words per entry of capacity (rounded up to a power of two, at least one
 //! block): 32 counters, 16 to 32 bytes per entry. Half that (Caffeine's size) lowered the hit
@@ -178,12 +181,21 @@ mod tests {
         let before = s.frequency(hash(7));
         s.increment(hash(5_000)); // the 80th
         assert_eq!(s.frequency(hash(7)), before / 2, "halved");
-        assert!(s.additions <= 40);
+        assert_eq!(s.additions, 40, "the count is halved too");
+        // So the next halving comes 40 increments later, not 80.
+        let before = s.frequency(hash(7));
+        for k in 0..39 {
+            s.increment(hash(10_000 + k));
+        }
+        assert_eq!(s.frequency(hash(7)), before, "39 more: not yet");
+        s.increment(hash(20_000));
+        assert_eq!(s.frequency(hash(7)), before / 2, "halved again after 40");
     }
 
     #[test]
     fn a_table_that_cannot_be_allocated_is_an_error() {
-        assert!(Sketch::try_with_capacity(1 << 40).is_err(), "16 TiB");
+        // More than the address space, whatever the system's overcommit policy.
+        assert!(Sketch::try_with_capacity(1 << 60).is_err());
         assert!(Sketch::try_with_capacity(usize::MAX).is_err());
     }
 }

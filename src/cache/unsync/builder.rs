@@ -231,12 +231,14 @@ impl<K: Hash + Eq, V, S: BuildHasher, C: Clock> CacheBuilder<K, V, S, C> {
     /// A [`CacheConfigError`] naming the first zero capacity, weight budget, time to live
     /// or time to idle; [`CacheConfigError::CapacityTooLarge`] for a capacity of `u32::MAX`
     /// or more; [`CacheConfigError::OutOfMemory`] if the memory for `capacity` entries
-    /// cannot be reserved (tried with `try_reserve`, never an abort).
+    /// cannot be reserved (each part is asked for with `try_reserve` first, so a request the
+    /// system refuses is this error, not an abort; a system that overcommits without limit
+    /// may grant what it cannot back).
     ///
     /// # Memory
     ///
     /// The whole bound is reserved here: per entry of capacity, one slot (the key, the
-    /// value and 24 bytes of bookkeeping), a 32-byte timer, 10 bytes of index and 16 to 32
+    /// value and 32 bytes of bookkeeping), a 32-byte timer, 10 bytes of index and 16 to 32
     /// of frequency sketch (two `u64` words per entry, rounded up to a power of two); 106 to
     /// 122 bytes for a `u64 -> u64` cache. Only the index's control bytes (2 per entry) are
     /// written at once (the sketch is taken zeroed from the allocator): on systems that
