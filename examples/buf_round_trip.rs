@@ -15,20 +15,16 @@
 //! the wall time per round trip is printed, a quick A/B check only (the
 //! figures that count come from `cargo bench -p poolkit-bench --bench buf`).
 
-use std::cell::RefCell;
 use std::hint::black_box;
 use std::time::Instant;
 
 use poolkit::buf::BufPool;
 
+#[path = "../bench/support/bare.rs"]
+mod bare;
+
 const SIZE: usize = 4096;
 const DEFAULT_ROUND_TRIPS: usize = 1_000_000;
-
-thread_local! {
-    #[allow(clippy::vec_box)] // boxed on purpose: the faster bare floor
-    static BARE: RefCell<Vec<Box<Vec<u8>>>> = const { RefCell::new(Vec::new()) };
-    static BARE_BY_VALUE: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
-}
 
 #[inline(never)]
 fn bufpool_round_trip(pool: &BufPool) {
@@ -39,24 +35,18 @@ fn bufpool_round_trip(pool: &BufPool) {
 
 #[inline(never)]
 fn bare_round_trip() {
-    let mut buf = BARE
-        .with(|p| p.borrow_mut().pop())
-        .unwrap_or_else(|| Box::new(Vec::with_capacity(SIZE)));
-    buf.resize(16, 0xAB);
-    black_box(&mut buf[..]);
-    buf.clear();
-    BARE.with(|p| p.borrow_mut().push(buf));
+    bare::boxed_round_trip(SIZE, write_16);
 }
 
 #[inline(never)]
 fn bare_by_value_round_trip() {
-    let mut buf = BARE_BY_VALUE
-        .with(|p| p.borrow_mut().pop())
-        .unwrap_or_else(|| Vec::with_capacity(SIZE));
+    bare::by_value_round_trip(SIZE, write_16);
+}
+
+#[inline(always)]
+fn write_16(buf: &mut Vec<u8>) {
     buf.resize(16, 0xAB);
     black_box(&mut buf[..]);
-    buf.clear();
-    BARE_BY_VALUE.with(|p| p.borrow_mut().push(buf));
 }
 
 fn main() {

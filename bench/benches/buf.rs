@@ -16,11 +16,12 @@
 //! `black_box` and lets it go; rows differ only in where the buffer comes
 //! from and where it goes.
 
-use std::cell::RefCell;
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
 
+#[path = "../support/bare.rs"]
+mod bare;
 #[path = "../support/hand_off.rs"]
 mod hand_off;
 
@@ -55,41 +56,14 @@ fn write_vec(buf: &mut Vec<u8>, k: usize) {
     black_box(&mut buf[..]);
 }
 
-thread_local! {
-    /// The bare floor: a `thread_local!` `RefCell<Vec<Vec<u8>>>` pop/push,
-    /// no classes, no budget, no stats, no aging.
-    static BARE: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
-    /// The same storing boxes (a round trip moves one pointer, not a
-    /// 24-byte `Vec`): the faster floor on this machine, see `pool.rs`.
-    #[allow(clippy::vec_box)] // the box is the point
-    static BARE_BOXED: RefCell<Vec<Box<Vec<u8>>>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Empties both bare pools, so that the next size starts from buffers of
-/// its own capacity.
-fn bare_reset() {
-    BARE.with(|p| p.borrow_mut().clear());
-    BARE_BOXED.with(|p| p.borrow_mut().clear());
-}
-
 #[inline(always)]
 fn bare_round_trip(n: usize, k: usize) {
-    let mut buf = BARE
-        .with(|p| p.borrow_mut().pop())
-        .unwrap_or_else(|| Vec::with_capacity(n));
-    write_vec(&mut buf, k);
-    buf.clear();
-    BARE.with(|p| p.borrow_mut().push(buf));
+    bare::by_value_round_trip(n, |buf| write_vec(buf, k));
 }
 
 #[inline(always)]
 fn bare_boxed_round_trip(n: usize, k: usize) {
-    let mut buf = BARE_BOXED
-        .with(|p| p.borrow_mut().pop())
-        .unwrap_or_else(|| Box::new(Vec::with_capacity(n)));
-    write_vec(&mut buf, k);
-    buf.clear();
-    BARE_BOXED.with(|p| p.borrow_mut().push(buf));
+    bare::boxed_round_trip(n, |buf| write_vec(buf, k));
 }
 
 /// One `get_return` group: every row for buffers of `n` bytes with `k`
@@ -122,12 +96,12 @@ fn get_return_group(c: &mut Criterion, form: &str, n: usize, label: &str, k: usi
     poolkit::buf::default_pool().trim();
     drop(pool);
 
-    bare_reset();
+    bare::reset();
     g.bench_function("bare_thread_local", |b| b.iter(|| bare_round_trip(n, k)));
     g.bench_function("bare_thread_local_boxed", |b| {
         b.iter(|| bare_boxed_round_trip(n, k))
     });
-    bare_reset();
+    bare::reset();
 
     g.bench_function("no_pool_vec_with_capacity", |b| {
         b.iter(|| {

@@ -24,7 +24,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use poolkit::cache::{ManualClock, ShardedTtlCache, SystemClock, TtlCache};
+use poolkit::cache::{Clock, ManualClock, ShardedTtlCache, SystemClock, TtlCache};
 
 const KEYS: usize = 100_000;
 const CAPACITY: usize = 10_000;
@@ -137,47 +137,62 @@ fn single_thread_group(c: &mut Criterion, group: &str, trace: &[u64], ttl_rows: 
     });
 
     if ttl_rows {
-        let mut ours = TtlCache::builder(CAPACITY)
-            .time_to_live(TTL_60S)
-            .build()
-            .unwrap();
-        bench_ops(&mut g, "TtlCache 60 s TTL, SystemClock", trace, |k| {
-            if ours.get(&k).is_none() {
-                ours.insert(k, k).unwrap();
-            }
-        });
-
+        ttl_row_1_thread(&mut g, "SystemClock", trace, SystemClock::default());
         // The same bookkeeping with a clock that costs one atomic load: what is left of
         // the TTL rows' cost beside the TTL-less row is the clock read.
-        let clock = ManualClock::new();
-        let mut ours = TtlCache::builder(CAPACITY)
-            .time_to_live(TTL_60S)
-            .clock(clock.clone())
-            .build()
-            .unwrap();
-        bench_ops(&mut g, "TtlCache 60 s TTL, ManualClock", trace, |k| {
-            if ours.get(&k).is_none() {
-                ours.insert(k, k).unwrap();
-            }
-        });
-
-        let mut ours = TtlCache::builder(CAPACITY)
-            .time_to_live(TTL_60S)
-            .clock(SystemClock::precise())
-            .build()
-            .unwrap();
-        bench_ops(
+        ttl_row_1_thread(&mut g, "ManualClock", trace, ManualClock::new());
+        ttl_row_1_thread(
             &mut g,
-            "TtlCache 60 s TTL, SystemClock::precise",
+            "SystemClock::precise",
             trace,
-            |k| {
-                if ours.get(&k).is_none() {
-                    ours.insert(k, k).unwrap();
-                }
-            },
+            SystemClock::precise(),
         );
     }
     g.finish();
+}
+
+/// `TtlCache` with a 60 s TTL on `clock`, get and insert on a miss, on one thread.
+fn ttl_row_1_thread<C: Clock>(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    clock_name: &str,
+    trace: &[u64],
+    clock: C,
+) {
+    let mut ours = TtlCache::builder(CAPACITY)
+        .time_to_live(TTL_60S)
+        .clock(clock)
+        .build()
+        .unwrap();
+    bench_ops(g, &format!("TtlCache 60 s TTL, {clock_name}"), trace, |k| {
+        if ours.get(&k).is_none() {
+            ours.insert(k, k).unwrap();
+        }
+    });
+}
+
+/// `ShardedTtlCache` with a 60 s TTL on `clock`, get and insert on a miss, on two threads.
+fn ttl_row_2_threads<C: Clock + Send + Sync>(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    clock_name: &str,
+    trace: &[u64],
+    clock: C,
+) {
+    let ours = ShardedTtlCache::builder(CAPACITY)
+        .time_to_live(TTL_60S)
+        .clock(clock)
+        .build()
+        .unwrap();
+    bench_2_threads(
+        g,
+        &format!("ShardedTtlCache 60 s TTL, {clock_name}"),
+        trace,
+        &ours,
+        |c, k| {
+            if c.get(&k).is_none() {
+                c.insert(k, k).unwrap();
+            }
+        },
+    );
 }
 
 fn zipf_1_thread(c: &mut Criterion) {
@@ -283,54 +298,13 @@ fn zipf_2_threads(c: &mut Criterion) {
         }
     });
 
-    let ours = ShardedTtlCache::builder(CAPACITY)
-        .time_to_live(TTL_60S)
-        .build()
-        .unwrap();
-    bench_2_threads(
+    ttl_row_2_threads(&mut g, "SystemClock", &trace, SystemClock::default());
+    ttl_row_2_threads(&mut g, "ManualClock", &trace, ManualClock::new());
+    ttl_row_2_threads(
         &mut g,
-        "ShardedTtlCache 60 s TTL, SystemClock",
+        "SystemClock::precise",
         &trace,
-        &ours,
-        |c, k| {
-            if c.get(&k).is_none() {
-                c.insert(k, k).unwrap();
-            }
-        },
-    );
-
-    let ours = ShardedTtlCache::builder(CAPACITY)
-        .time_to_live(TTL_60S)
-        .clock(ManualClock::new())
-        .build()
-        .unwrap();
-    bench_2_threads(
-        &mut g,
-        "ShardedTtlCache 60 s TTL, ManualClock",
-        &trace,
-        &ours,
-        |c, k| {
-            if c.get(&k).is_none() {
-                c.insert(k, k).unwrap();
-            }
-        },
-    );
-
-    let ours = ShardedTtlCache::builder(CAPACITY)
-        .time_to_live(TTL_60S)
-        .clock(SystemClock::precise())
-        .build()
-        .unwrap();
-    bench_2_threads(
-        &mut g,
-        "ShardedTtlCache 60 s TTL, SystemClock::precise",
-        &trace,
-        &ours,
-        |c, k| {
-            if c.get(&k).is_none() {
-                c.insert(k, k).unwrap();
-            }
-        },
+        SystemClock::precise(),
     );
     g.finish();
 }

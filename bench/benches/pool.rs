@@ -7,7 +7,6 @@
 //! capacity, hand it to `black_box`, give it back", so each row differs only
 //! in where the buffer comes from and how it goes back.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hint::black_box;
 use std::sync::atomic::AtomicUsize;
@@ -16,6 +15,8 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
+#[path = "../support/bare.rs"]
+mod bare;
 #[path = "../support/hand_off.rs"]
 mod hand_off;
 
@@ -43,34 +44,14 @@ fn touch(buf: &mut Vec<u8>, n: usize) {
     black_box(buf);
 }
 
-thread_local! {
-    /// The bare baseline the goal is stated against: a `thread_local!`
-    /// `RefCell<Vec<Vec<u8>>>` pop/push, no stats, no bounds, no aging.
-    static BARE: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
-    /// The same, storing boxes as poolkit does (a round trip moves one
-    /// pointer instead of a 24-byte `Vec`): the fair floor for poolkit.
-    #[allow(clippy::vec_box)] // the box is the point: see above
-    static BARE_BOXED: RefCell<Vec<Box<Vec<u8>>>> = const { RefCell::new(Vec::new()) };
-}
-
 #[inline(always)]
 fn bare_round_trip(n: usize) {
-    let mut buf = BARE
-        .with(|p| p.borrow_mut().pop())
-        .unwrap_or_else(|| Vec::with_capacity(n));
-    touch(&mut buf, n);
-    buf.clear();
-    BARE.with(|p| p.borrow_mut().push(buf));
+    bare::by_value_round_trip(n, |buf| touch(buf, n));
 }
 
 #[inline(always)]
 fn bare_boxed_round_trip(n: usize) {
-    let mut buf = BARE_BOXED
-        .with(|p| p.borrow_mut().pop())
-        .unwrap_or_else(|| Box::new(Vec::with_capacity(n)));
-    touch(&mut buf, n);
-    buf.clear();
-    BARE_BOXED.with(|p| p.borrow_mut().push(buf));
+    bare::boxed_round_trip(n, |buf| touch(buf, n));
 }
 
 #[inline(always)]
@@ -98,11 +79,6 @@ fn slab_round_trip(slab: &sharded_slab::Pool<Vec<u8>>, n: usize) {
     let key = buf.key();
     drop(buf);
     slab.clear(key);
-}
-
-fn bare_reset() {
-    BARE.with(|p| p.borrow_mut().clear());
-    BARE_BOXED.with(|p| p.borrow_mut().clear());
 }
 
 fn poolkit_pool(n: usize) -> Pool<Vec<u8>> {
@@ -148,12 +124,12 @@ fn get_return_1t(c: &mut Criterion) {
 
         let pool = poolkit_pool(n);
         g.bench_function("poolkit", |b| b.iter(|| poolkit_round_trip(&pool, n)));
-        bare_reset();
+        bare::reset();
         g.bench_function("bare_thread_local", |b| b.iter(|| bare_round_trip(n)));
         g.bench_function("bare_thread_local_boxed", |b| {
             b.iter(|| bare_boxed_round_trip(n))
         });
-        bare_reset();
+        bare::reset();
         g.bench_function("no_pool_with_capacity", |b| {
             b.iter(|| no_pool_round_trip(n))
         });
