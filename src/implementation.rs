@@ -41,7 +41,9 @@
 //! | `src/pool/mod.rs` | `Pool`: the get / return paths, `trim`, `stats` |
 //! | `src/pool/local.rs` | one thread's cache: a bounded LIFO stack with two-generation aging |
 //! | `src/pool/shared.rs` | the shared tier: a depot of magazines (two `crossbeam_queue::ArrayQueue`s, full and spare) plus aging counters |
-//! | `src/pool/exit_watch.rs` | whether a returning thread may still be given a cache (not while it is exiting) |
+//! | `src/tiers/memo.rs` | the per-thread memo: `(pool id, cache address)` for the last pools used, so a warm get or return finds its cache with one compare (both pools) |
+//! | `src/tiers/exit_watch.rs` | a thread-local destructor that clears the memo and marks the thread as exiting before the `thread_local` crate releases its id (both pools) |
+//! | `src/tiers/budget.rs` | the byte budget shared by a pool's threads (both pools) |
 //! | `src/pool/guard.rs` | `Pooled` and `OwnedPooled` |
 //! | `src/pool/builder.rs` | `PoolBuilder`, `PoolConfigError` |
 //! | `src/pool/stats.rs` | single-writer counters, `PoolStats` |
@@ -50,10 +52,11 @@
 //!
 //! ## The fast path
 //!
-//! `get` looks up the calling thread's cache (`thread_local::ThreadLocal`,
-//! one entry per thread per pool, made on the thread's first use), pops a
-//! `Box<T>` from its stack and bumps a counter; dropping the guard looks the
-//! cache up again (the guard may have moved to another thread), runs the
+//! `get` finds the calling thread's cache in the thread's memo (one compare
+//! of the pool's id; on a miss, `thread_local::ThreadLocal`, one entry per
+//! thread per pool, made on the thread's first use), pops a `Box<T>` from
+//! its stack and bumps a counter; dropping the guard finds the cache again
+//! the same way (the guard may have moved to another thread), runs the
 //! reset hook, the optional accept hook, and pushes. Nothing shared is
 //! written: no atomic read-modify-write, no lock. The depot is touched
 //! only when the thread's cache is empty (get: one magazine comes back) or
@@ -72,7 +75,7 @@
 //! README's *Measured* section has the figures and the command). The price: `put`
 //! of a foreign value allocates its box and `detach` frees it.
 //!
-//! ## Why no `unsafe`
+//! ## One `unsafe` block: the memo
 //!
 //! The cache is a boxed slice of `Cell<Option<Box<T>>>` plus `Cell`
 //! indices: only its owning thread touches it, values move in and out
@@ -93,8 +96,16 @@
 //! process (`tests/pool_behaviour.rs` has the reproduction). `exit_watch`
 //! tells the two apart with a thread-local whose destructor runs before the
 //! `thread_local` crate's; an exiting thread sends its returns to the depot
-//! and counts them in the pool's own (`fetch_add`) counters. The pool's code
-//! has no `unsafe`.
+//! and counts them in the pool's own (`fetch_add`) counters.
+//!
+//! The memo (`src/tiers/memo.rs`) keeps the cache's address, keyed by a pool
+//! id that is never reused, and turns it back into a reference: the pool's
+//! only `unsafe` block (`Pool::memoized`, and the same in `BufPool`). The
+//! exit watch clears the memo before the `thread_local` crate releases the
+//! thread's id, so a late destructor's return finds no entry and takes the
+//! path above; `tests/pool_thread_memo.rs` pins the destructor order, the
+//! late return, a pool rebuilt at the same address and more pools than the
+//! memo has entries.
 //!
 //! ## Counters
 //!

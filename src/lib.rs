@@ -107,6 +107,7 @@ pub mod slots;
 #[cfg(feature = "serde")]
 mod stats_serde;
 mod sync;
+mod tiers;
 
 pub use cache::{ManualClock, ShardedTtlCache, TtlCache};
 pub use pool::{OwnedPooled, Pool, PoolBuilder, PoolConfigError, PoolStats, Pooled};

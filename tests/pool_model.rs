@@ -15,7 +15,9 @@
 //! - **Tiers**: a get takes from the thread's cache first (its most recent
 //!   object, LIFO), else from the shared queue, else from the factory; a
 //!   return goes to the thread's cache, else the shared queue, else is
-//!   dropped; `accept` refusals are dropped.
+//!   dropped; `accept` refusals are dropped. A cache made by a return holds
+//!   one batch before it hands a batch over, until its thread's first get
+//!   that misses it.
 //! - **Aging**: the exact set of objects alive (not yet dropped) is the
 //!   model's, so trim frees exactly the objects not taken between two
 //!   consecutive trims (the calling thread's cache and the shared queue at
@@ -291,6 +293,10 @@ struct Cache {
     items: Vec<(u64, bool)>,
     /// The trim epoch this cache has applied.
     seen_epoch: u64,
+    /// Objects returns may leave here before a batch moves to the shared
+    /// tier: one batch while the cache's thread (or threads: a cache is
+    /// inherited) only returned objects, the whole cache after a get missed.
+    limit: usize,
 }
 
 /// The counters the pool's stats must match.
@@ -399,13 +405,31 @@ impl Model {
         self.wear.len() as u64 - 1
     }
 
-    /// Thread `t`'s cache, made on its first use of the pool.
+    /// Thread `t`'s cache (it has one).
     fn cache(&mut self, t: usize) -> &mut Cache {
+        self.caches[t].as_mut().expect("the thread has a cache")
+    }
+
+    /// Thread `t`'s cache, made on its first use of the pool: by a get, or
+    /// (`by_return`) by a return, which makes it with a limit of one batch.
+    fn cache_made_by(&mut self, t: usize, by_return: bool) -> &mut Cache {
         let epoch = self.epoch;
+        let local_capacity = self.local_capacity;
+        let limit = if by_return {
+            self.batch().min(local_capacity)
+        } else {
+            local_capacity
+        };
         self.caches[t].get_or_insert_with(|| Cache {
             items: Vec::new(),
             seen_epoch: epoch,
+            limit,
         })
+    }
+
+    /// Objects per batch: half a thread cache, at least one.
+    fn batch(&self) -> usize {
+        (self.local_capacity / 2).max(1)
     }
 
     /// Thread `t` applies the trims it missed. Returns how many it freed.
@@ -441,7 +465,7 @@ impl Model {
             seen.id
         );
         assert!(!seen.dirty, "object {} handed out dirty", seen.id);
-        self.cache(t);
+        self.cache_made_by(t, false);
         self.catch_up(t);
         if let Some((top, _)) = self.cache(t).items.pop() {
             assert_eq!(
@@ -450,6 +474,8 @@ impl Model {
             );
             self.counts.local_hits += 1;
         } else if !self.shared.is_empty() {
+            // A miss in the cache: from now on returns may fill all of it.
+            self.cache(t).limit = self.local_capacity;
             // The oldest magazine: its top object is handed out, the rest
             // fill the (empty) cache in order, the magazine becomes spare.
             let mut magazine = self.shared.remove(0);
@@ -464,6 +490,7 @@ impl Model {
             self.spare.push(magazine.index);
             self.counts.shared_hits += 1;
         } else {
+            self.cache(t).limit = self.local_capacity;
             let id = self.make();
             assert_eq!(seen.id, id, "both tiers are empty: the factory runs");
             self.counts.misses += 1;
@@ -482,7 +509,7 @@ impl Model {
     /// Object `id` comes back on thread `t` (a guard dropped or a `put`).
     fn give_back(&mut self, t: usize, id: u64, put: bool) {
         // A return makes the thread's cache if it has none yet.
-        self.cache(t);
+        self.cache_made_by(t, true);
         self.counts.returns += 1;
         if put {
             self.counts.puts += 1;
@@ -496,7 +523,8 @@ impl Model {
         }
         self.catch_up(t);
         let local_capacity = self.local_capacity;
-        if self.cache(t).items.len() < local_capacity {
+        let limit = self.cache(t).limit;
+        if self.cache(t).items.len() < limit {
             self.cache(t).items.push((id, false));
             self.counts.stored_local += 1;
         } else if !self.spare.is_empty() {
@@ -521,6 +549,10 @@ impl Model {
                 items,
                 old: false,
             });
+        } else if self.cache(t).items.len() < local_capacity {
+            // The depot is full, but a cache held to one batch has room.
+            self.cache(t).items.push((id, false));
+            self.counts.stored_local += 1;
         } else {
             self.counts.dropped_full += 1;
         }

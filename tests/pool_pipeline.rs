@@ -61,10 +61,54 @@ fn shared_capacity_sized_to_the_objects_in_flight_drops_nothing() {
     let before = s.misses;
     let s = round(&pool);
     assert_eq!(s.dropped_full, 0, "{s:?}");
-    // Only what the consumer's own cache keeps is out of the producer's reach.
+    // Only what the consumer's own cache keeps is out of the producer's
+    // reach: one batch, as the consumer only returns.
     assert_eq!(
         (s.misses - before) as usize,
-        DEFAULT_LOCAL_CAPACITY,
+        DEFAULT_LOCAL_CAPACITY / 2,
         "{s:?}"
     );
+}
+
+/// A producer keeps `K` objects in flight to a consumer that only returns
+/// them: the consumer hands them back in batches of half a cache, so the
+/// factory runs at most `K` + one batch (+ 2 for the objects between the
+/// two threads' hands) times, however long the pipeline runs.
+#[test]
+fn a_pipeline_with_k_objects_in_flight_makes_at_most_k_plus_one_batch_and_two() {
+    const K: usize = 4;
+    const ITEMS: usize = 20_000;
+    let pool = Arc::new(Pool::new(|| Vec::<u8>::with_capacity(64)));
+    let (to_consumer, from_producer) = mpsc::sync_channel::<OwnedPooled<Vec<u8>>>(K);
+    let (ack, acks) = mpsc::channel::<()>();
+    let consumer = std::thread::spawn(move || {
+        for buf in from_producer {
+            drop(buf);
+            if ack.send(()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut in_flight = 0;
+    for _ in 0..ITEMS {
+        if in_flight == K {
+            acks.recv().unwrap();
+            in_flight -= 1;
+        }
+        let mut buf = pool.get_owned();
+        buf.push(1);
+        to_consumer.send(buf).unwrap();
+        in_flight += 1;
+    }
+    drop(to_consumer);
+    consumer.join().unwrap();
+    let s = pool.stats();
+    let batch = DEFAULT_LOCAL_CAPACITY / 2;
+    assert!(
+        s.misses as usize <= K + 2 + batch,
+        "factory ran {} times for {K} in flight: {s:?}",
+        s.misses
+    );
+    assert_eq!(s.gets as usize, ITEMS);
+    assert_eq!(s.outstanding, 0);
 }

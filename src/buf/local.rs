@@ -4,9 +4,9 @@
 use std::cell::Cell;
 use std::sync::Arc;
 
-use super::budget::Budget;
 use super::stats::{ClassCounters, ThreadCounters};
 use super::Buf;
+use crate::tiers::Budget;
 
 /// Budget a thread reserves at once when its credit runs short, so small
 /// classes touch the shared budget counter once per this many bytes.

@@ -81,7 +81,6 @@
 //! the same id. Returns from a thread without a cache (it never called
 //! `get` on this pool) go to the shared queue.
 
-pub(crate) mod budget;
 mod builder;
 mod classes;
 mod default_pool;
@@ -108,12 +107,13 @@ use std::sync::Arc;
 use crossbeam_utils::CachePadded;
 use thread_local::ThreadLocal;
 
-use self::budget::Budget;
 use self::classes::SizeClasses;
 use self::local::{local_buffers, ThreadCache};
 use self::shared::{Refused, SharedClass};
 use self::stats::ThreadCounters;
 use crate::sync::{lock, AtomicU64, Mutex, Ordering};
+use crate::tiers::memo::{self, PoolId};
+use crate::tiers::Budget;
 
 pub use self::builder::{
     BufConfigError, BufPoolBuilder, DEFAULT_MAX_CLASS, DEFAULT_MAX_RETAINED_BYTES,
@@ -178,6 +178,8 @@ const MAX_SHARED_BUFFERS: usize = 64;
 /// assert_eq!(pool.stats().retained_bytes, 4096);
 /// ```
 pub struct BufPool {
+    /// This pool's key in the threads' memos (never reused).
+    id: PoolId,
     classes: SizeClasses,
     locals: ThreadLocal<ThreadCache>,
     /// Bumped by every `trim`; caches compare it with the epoch they saw.
@@ -217,6 +219,7 @@ impl BufPool {
         let classes = SizeClasses::new(min_shift, max_shift);
         let sizes = (0..classes.count()).map(|c| classes.size(c));
         BufPool {
+            id: PoolId::next(),
             local_capacities: sizes.clone().map(local_buffers).collect(),
             shared: sizes
                 .map(|size| {
@@ -367,21 +370,61 @@ impl BufPool {
         self.thread_cache_bytes
     }
 
+    /// The calling thread's cache, made on first use: from the memo with one
+    /// compare when warm.
     #[inline]
     fn local(&self) -> &ThreadCache {
-        match self.locals.get() {
+        match self.memoized() {
             Some(local) => local,
             None => self.first_local(),
         }
     }
 
-    /// The calling thread's first use of the pool. Out of line: inlined, the
-    /// construction of a (128-byte aligned) `ThreadCache` made every `get`
-    /// realign its stack frame.
+    /// This thread's cache, if the memo remembers it.
+    #[inline]
+    #[allow(unsafe_code)]
+    fn memoized(&self) -> Option<&ThreadCache> {
+        let address = memo::find(self.id)?;
+        // SAFETY: the memo holds an address under this pool's id only if
+        // `first_local` or `existing_local` stored it, on this thread, from
+        // `self.locals` (ids are never reused, so no other pool's entry
+        // matches). The entry lives until `self.locals` is dropped, which
+        // outlives `&self`, and belongs to this thread until its
+        // `thread_local` id is released at exit, which happens after the exit
+        // watch cleared the memo (`crate::tiers::memo` has the argument).
+        // Only `&` references to the cache exist; all its state is in `Cell`s
+        // touched by this thread alone.
+        Some(unsafe { &*address.cast::<ThreadCache>() })
+    }
+
+    /// This thread's cache if it has one (never makes one: safe in
+    /// thread-local destructors).
+    #[inline]
+    fn existing_local(&self) -> Option<&ThreadCache> {
+        match self.memoized() {
+            Some(local) => Some(local),
+            None => self.existing_local_slow(),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn existing_local_slow(&self) -> Option<&ThreadCache> {
+        let local = self.locals.get()?;
+        // `get` found an entry, so the thread holds its id now.
+        memo::remember(self.id, std::ptr::from_ref(local).cast());
+        Some(local)
+    }
+
+    /// The calling thread's first use of the pool, or a memo miss. Out of
+    /// line: inlined, the construction of a (128-byte aligned) `ThreadCache`
+    /// made every `get` realign its stack frame.
     #[cold]
     #[inline(never)]
     fn first_local(&self) -> &ThreadCache {
-        self.locals.get_or(|| self.new_local())
+        let local = self.locals.get_or(|| self.new_local());
+        memo::remember(self.id, std::ptr::from_ref(local).cast());
+        local
     }
 
     #[cold]
@@ -456,7 +499,7 @@ impl BufPool {
     #[inline]
     pub(crate) fn give_back(&self, mut buf: Buf, hint: usize) {
         if self.classes.is_class_size(hint, buf.capacity()) {
-            if let Some(local) = self.locals.get() {
+            if let Some(local) = self.existing_local() {
                 if !std::thread::panicking() {
                     buf.clear();
                     return self.keep(local, hint, buf);

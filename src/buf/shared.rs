@@ -4,9 +4,9 @@
 
 use crossbeam_queue::ArrayQueue;
 
-use super::budget::Budget;
 use super::Buf;
 use crate::sync::{AtomicU64, AtomicUsize, Ordering};
+use crate::tiers::Budget;
 
 /// Why a buffer was not kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

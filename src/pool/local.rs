@@ -4,7 +4,7 @@ use std::cell::Cell;
 use std::sync::Arc;
 
 use super::stats::LocalCounters;
-use crate::buf::budget::Budget;
+use crate::tiers::Budget;
 
 /// What a cache holds: objects that know the heap bytes they pin.
 pub(crate) trait Weighed {
@@ -54,6 +54,10 @@ pub(crate) struct LocalCache<T> {
     /// the longest. `slots[len..]` are `None`.
     slots: Box<[Cell<Option<T>>]>,
     len: Cell<usize>,
+    /// How many objects a return may leave here before the cache hands a
+    /// batch to the shared tier: all the slots, or one batch while the
+    /// thread has only returned objects (see [`LocalCache::new`]).
+    limit: Cell<usize>,
     /// The bottom `old` items were here at the last trim this cache applied
     /// and have not been taken since: the next trim frees them.
     old: Cell<usize>,
@@ -68,8 +72,15 @@ pub(crate) struct LocalCache<T> {
 impl<T: Weighed> LocalCache<T> {
     /// Makes an empty cache that holds up to `capacity` objects, spending
     /// from `budget` if there is one; it never allocates after this.
+    ///
+    /// `limit`: how many objects returns may leave here before a batch moves
+    /// to the shared tier. A cache made by a return (a thread at the end of
+    /// a pipeline, which only returns) starts at one batch, so the objects
+    /// it receives reach the taking thread after `limit` returns instead of
+    /// `capacity`; its first miss on a get widens it to `capacity`.
     pub(crate) fn new(
         capacity: usize,
+        limit: usize,
         epoch: u64,
         counters: Arc<LocalCounters>,
         budget: Option<Arc<Budget>>,
@@ -77,6 +88,7 @@ impl<T: Weighed> LocalCache<T> {
         LocalCache {
             slots: (0..capacity).map(|_| Cell::new(None)).collect(),
             len: Cell::new(0),
+            limit: Cell::new(limit.min(capacity)),
             old: Cell::new(0),
             seen_epoch: Cell::new(epoch),
             credit: Cell::new(0),
@@ -164,10 +176,18 @@ impl<T: Weighed> LocalCache<T> {
         }
     }
 
-    /// Whether every slot is taken.
+    /// Whether a return should hand a batch over instead of storing here:
+    /// every slot is taken, or the return-only limit is reached.
     #[inline]
     pub(crate) fn is_full(&self) -> bool {
-        self.len.get() == self.slots.len()
+        self.len.get() >= self.limit.get()
+    }
+
+    /// The thread takes objects too (a get missed here): returns may fill
+    /// every slot from now on.
+    #[inline]
+    pub(crate) fn widen(&self) {
+        self.limit.set(self.slots.len());
     }
 
     /// Stores `value`, whose bytes the caller covered with
@@ -349,7 +369,7 @@ mod tests {
     }
 
     fn cache(cap: usize) -> LocalCache<u32> {
-        LocalCache::new(cap, 0, Arc::default(), None)
+        LocalCache::new(cap, cap, 0, Arc::default(), None)
     }
 
     #[test]
@@ -411,7 +431,7 @@ mod tests {
     #[test]
     fn warm_round_trips_move_bytes_between_kept_and_credit_only() {
         let budget = Arc::new(Budget::new(1 << 20));
-        let c = LocalCache::new(4, 0, Arc::default(), Some(Arc::clone(&budget)));
+        let c = LocalCache::new(4, 4, 0, Arc::default(), Some(Arc::clone(&budget)));
         c.push(1000).unwrap(); // reserves a chunk
         let reserved = budget.reserved();
         assert!(reserved >= 1000 && reserved <= CREDIT_CHUNK.max(1000));
@@ -423,7 +443,7 @@ mod tests {
         assert_eq!(c.counters.retained_bytes.read(), 1000);
         // A return that does not fit in the budget is refused, and nothing
         // is reserved for it.
-        let small = LocalCache::new(4, 0, Arc::default(), Some(Arc::new(Budget::new(1500))));
+        let small = LocalCache::new(4, 4, 0, Arc::default(), Some(Arc::new(Budget::new(1500))));
         small.push(1000).unwrap();
         assert_eq!(small.push(600), Err(Refused::OverBudget(600)));
         small.push(500).unwrap();

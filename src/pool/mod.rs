@@ -9,8 +9,9 @@
 //!
 //! - The thread cache is a LIFO stack of at most `local_capacity` objects,
 //!   one per thread and per pool (from the `thread_local` crate), made by
-//!   the thread's first `get` or first return. The fast path touches only
-//!   it: no atomic read-modify-write, no lock.
+//!   the thread's first `get` or first return, and found again through a
+//!   per-thread memo of the last few pools used (one compare). The fast
+//!   path touches only it: no atomic read-modify-write, no lock.
 //! - The shared tier is a depot of magazines (Bonwick and Adams' magazine
 //!   layer): batches of objects in two lock-free bounded
 //!   `crossbeam_queue::ArrayQueue`s, one of full magazines and one of spare
@@ -20,7 +21,12 @@
 //!   back. So objects move between threads in batches: a consumer thread at
 //!   the end of a channel, which only returns, pays one shared-queue
 //!   operation per batch, not per object, and the producer takes the batch
-//!   in one operation too. A thread that is exiting has no cache any more:
+//!   in one operation too. Such a thread (its cache was made by a return)
+//!   hands a batch over as soon as it holds one, half a cache, rather than
+//!   when its cache is full, until a get of its own misses: with `K`
+//!   objects in flight between a producer and a consumer, the factory runs
+//!   at most about `K` + 2 + one batch times. When the depot is full, the
+//!   rest of its cache still takes returns. A thread that is exiting has no cache any more:
 //!   its returns travel to the depot one per magazine.
 //! - Retention never exceeds `threads × local_capacity + shared_capacity`,
 //!   where `threads` is the largest number of threads with a cache alive at
@@ -73,7 +79,6 @@
 //! A panicking hook loses the object at hand and nothing else.
 
 mod builder;
-mod exit_watch;
 mod guard;
 mod guard_traits;
 mod local;
@@ -92,8 +97,10 @@ use self::builder::{AcceptHook, BytesHook, Factory, PoolParts, ResetHook};
 use self::local::{LocalCache, Refused, Weighed};
 use self::shared::SharedTier;
 use self::stats::{Counter, LocalCounters};
-use crate::buf::budget::Budget;
 use crate::sync::{lock, AtomicU64, Mutex, Ordering};
+use crate::tiers::exit_watch;
+use crate::tiers::memo::{self, PoolId};
+use crate::tiers::Budget;
 use crate::Reset;
 
 pub use self::builder::{
@@ -147,6 +154,8 @@ pub use self::stats::PoolStats;
 // return reads (`locals`, `epoch`, the hooks).
 #[repr(align(128))]
 pub struct Pool<T: Send> {
+    /// This pool's key in the threads' memos (never reused).
+    id: PoolId,
     locals: ThreadLocal<LocalCache<Kept<T>>>,
     /// Bumped by every `trim`; caches compare it with the epoch they saw.
     epoch: AtomicU64,
@@ -219,6 +228,7 @@ impl<T: Send> Pool<T> {
 
     pub(crate) fn from_parts(parts: PoolParts<T>) -> Self {
         Pool {
+            id: PoolId::next(),
             locals: ThreadLocal::new(),
             epoch: AtomicU64::new(0),
             local_capacity: parts.local_capacity,
@@ -356,13 +366,50 @@ impl<T: Send> Pool<T> {
         self.budget.as_ref().map(|budget| budget.limit())
     }
 
-    /// The calling thread's cache, made on first use. Only `get` makes
-    /// caches: the return paths use `self.locals.get()`, which never needs
-    /// the thread's id to be (re)allocated, so they stay safe inside
-    /// thread-local destructors.
+    /// The calling thread's cache, made on first use: from the memo with one
+    /// compare when warm, else through the `ThreadLocal` (out of line).
     #[inline]
     fn local(&self) -> &LocalCache<Kept<T>> {
-        self.locals.get_or(|| self.new_local())
+        match self.memoized() {
+            Some(local) => local,
+            None => self.local_slow(),
+        }
+    }
+
+    /// This thread's cache, if the memo remembers it.
+    #[inline]
+    #[allow(unsafe_code)]
+    fn memoized(&self) -> Option<&LocalCache<Kept<T>>> {
+        let address = memo::find(self.id)?;
+        // SAFETY: the memo holds an address under this pool's id only if
+        // `local_slow` or `local_for_return_slow` stored it, on this thread,
+        // from `self.locals` (ids are never reused, so no other pool's entry
+        // matches). The entry lives until `self.locals` is dropped, which
+        // outlives `&self`, and belongs to this thread until its
+        // `thread_local` id is released at exit, which happens after the exit
+        // watch cleared the memo (`crate::tiers::memo` has the argument).
+        // Only `&` references to the cache exist; all its state is in `Cell`s
+        // touched by this thread alone.
+        Some(unsafe { &*address.cast::<LocalCache<Kept<T>>>() })
+    }
+
+    /// [`local`](Self::local) when the memo misses: the thread's first use
+    /// of this pool, or another pool took the memo's entry. Only this path
+    /// and `get`'s make caches: the return paths use `self.locals.get()`,
+    /// which never needs the thread's id to be (re)allocated, so they stay
+    /// safe inside thread-local destructors.
+    #[cold]
+    #[inline(never)]
+    fn local_slow(&self) -> &LocalCache<Kept<T>> {
+        self.local_made_by(false)
+    }
+
+    /// This thread's cache, made now by a get or (`by_return`) a return if
+    /// the thread has none, and remembered in the memo.
+    fn local_made_by(&self, by_return: bool) -> &LocalCache<Kept<T>> {
+        let local = self.locals.get_or(|| self.new_local(by_return));
+        memo::remember(self.id, std::ptr::from_ref(local).cast());
+        local
     }
 
     /// Where to count an event: this thread's counters if it has a cache,
@@ -381,25 +428,37 @@ impl<T: Send> Pool<T> {
     /// is exiting (see `exit_watch`).
     #[inline]
     fn local_for_return(&self) -> Option<&LocalCache<Kept<T>>> {
-        match self.locals.get() {
+        match self.memoized() {
             Some(local) => Some(local),
-            None => self.local_for_first_return(),
+            None => self.local_for_return_slow(),
         }
     }
 
     #[cold]
     #[inline(never)]
-    fn local_for_first_return(&self) -> Option<&LocalCache<Kept<T>>> {
-        exit_watch::may_make_cache().then(|| self.local())
+    fn local_for_return_slow(&self) -> Option<&LocalCache<Kept<T>>> {
+        match self.locals.get() {
+            Some(local) => {
+                // `get` found an entry, so the thread holds its id now.
+                memo::remember(self.id, std::ptr::from_ref(local).cast());
+                Some(local)
+            }
+            None => exit_watch::may_make_cache().then(|| self.local_made_by(true)),
+        }
     }
 
     #[cold]
-    fn new_local(&self) -> LocalCache<Kept<T>> {
+    fn new_local(&self, by_return: bool) -> LocalCache<Kept<T>> {
         exit_watch::arm();
         let counters = Arc::new(LocalCounters::default());
         lock(&self.counters).push(Arc::clone(&counters));
         LocalCache::new(
             self.local_capacity,
+            if by_return {
+                batch_size(self.local_capacity)
+            } else {
+                self.local_capacity
+            },
             self.epoch.load(Ordering::Relaxed),
             counters,
             self.budget.clone(),
@@ -421,6 +480,7 @@ impl<T: Send> Pool<T> {
     #[cold]
     #[inline(never)]
     fn take_slow(&self, local: &LocalCache<Kept<T>>) -> Box<T> {
+        local.widen();
         if let Some(mut magazine) = self.shared.take_full() {
             // A full magazine is never empty: hand out its top object and
             // keep the rest in this (empty) cache, in one move.
@@ -522,8 +582,29 @@ impl<T: Send> Pool<T> {
     #[inline(never)]
     fn overflow(&self, local: Option<&LocalCache<Kept<T>>>, tally: Tally<'_>, kept: Kept<T>) {
         let Some(mut magazine) = self.shared.take_empty() else {
-            tally.bump(|c| &c.dropped_full);
-            drop(kept);
+            // The depot is full. A cache held to one batch (its thread only
+            // returns) still has slots: keep the object there.
+            let refused = match local {
+                Some(local) => match local.push(kept) {
+                    Ok(()) => {
+                        tally.bump(|c| &c.stored_local);
+                        return;
+                    }
+                    Err(Refused::Full(kept)) => {
+                        tally.bump(|c| &c.dropped_full);
+                        kept
+                    }
+                    Err(Refused::OverBudget(kept)) => {
+                        tally.bump(|c| &c.over_budget);
+                        kept
+                    }
+                },
+                None => {
+                    tally.bump(|c| &c.dropped_full);
+                    kept
+                }
+            };
+            drop(refused);
             return;
         };
         let mut alone = Some(kept);
@@ -594,7 +675,13 @@ impl<T> Weighed for Kept<T> {
 /// The shared tier for these capacities: `shared_capacity` objects in
 /// magazines of half a thread cache (at least one object).
 fn new_shared_tier<T>(local_capacity: usize, shared_capacity: usize) -> SharedTier<T> {
-    SharedTier::new(shared_capacity, (local_capacity / 2).max(1))
+    SharedTier::new(shared_capacity, batch_size(local_capacity))
+}
+
+/// Objects per batch between a thread cache and the depot: half a cache (at
+/// least one).
+fn batch_size(local_capacity: usize) -> usize {
+    (local_capacity / 2).max(1)
 }
 
 impl<T: Default + Reset + Send + 'static> Default for Pool<T> {

@@ -1,4 +1,4 @@
-//! Knowing, on a return, whether this thread may still be given a cache.
+//! Knowing whether this thread is exiting, and forgetting the memo then.
 //!
 //! A thread that only returns objects (a consumer) gets a cache on its first
 //! return, so that its returns reach the shared tier in batches. Making a
@@ -6,13 +6,16 @@
 //! (inside a thread-local destructor: an abort) once the crate has released
 //! the id at thread exit. This module tells the two situations apart.
 //!
-//! [`arm`] runs whenever the pool makes a cache, which is after the
-//! `thread_local` crate registered its own thread-exit destructor on this
-//! thread. It registers [`WATCH`], whose destructor therefore runs *before*
-//! the crate's (thread-local destructors run in the reverse order of their
-//! registration) and records that the thread is exiting. From then on
-//! [`may_make_cache`] says no, and returns from this thread go straight to
-//! the shared tier, as before this module existed.
+//! [`arm`] runs whenever a pool makes a cache, and [`arm_and_check`]
+//! before the memo remembers one; both after the `thread_local` crate
+//! registered its own thread-exit destructor on this thread (it does so when
+//! the thread first gets an id, and a cache lookup with `get_or` has just
+//! given the thread one). They register [`WATCH`], whose destructor
+//! therefore runs *before* the crate's (thread-local destructors run in the
+//! reverse order of their registration): it clears the memo
+//! ([`super::memo`]) and records that the thread is exiting. From then on
+//! [`may_make_cache`] says no, the memo stays empty, and returns from this
+//! thread go straight to the shared tier.
 //!
 //! A thread that never made a poolkit cache has nothing armed: its first
 //! return makes one. That is wrong only in a thread-local destructor that
@@ -44,6 +47,8 @@ struct Watch;
 impl Drop for Watch {
     fn drop(&mut self) {
         STATE.with(|state| state.set(State::Exiting));
+        // After the state: nothing refills the memo from here on.
+        super::memo::forget_all();
     }
 }
 
@@ -56,6 +61,15 @@ pub(crate) fn arm() {
             state.set(State::Armed);
         }
     });
+}
+
+/// Arms the watch if needed; whether it is armed (the thread is not
+/// exiting and the watch's destructor is registered), so the memo may
+/// remember a cache. Called with the `thread_local` crate's id held.
+#[cold]
+pub(crate) fn arm_and_check() -> bool {
+    arm();
+    STATE.with(|state| state.get() == State::Armed)
 }
 
 /// Whether a return on this thread may make a cache for it.
