@@ -43,6 +43,8 @@
 //! | `src/pool/shared.rs` | the shared tier: a depot of magazines (two `crossbeam_queue::ArrayQueue`s, full and spare) plus aging counters |
 //! | `src/tiers/memo.rs` | the per-thread memo: `(pool id, cache address)` for the last pools used, so a warm get or return finds its cache with one compare (both pools) |
 //! | `src/tiers/exit_watch.rs` | a thread-local destructor that clears the memo and marks the thread as exiting before the `thread_local` crate releases its id (both pools) |
+//! | `src/tiers/ownership.rs` | a cache's claim: its thread's, given up at exit so that `trim` on any thread ages the caches of exited threads until a new thread adopts them; the pool's registry of its caches (both pools) |
+//! | `src/tiers/loom_models.rs` | loom models of the byte budget's reservation and of the claim's hand-over |
 //! | `src/tiers/budget.rs` | the byte budget shared by a pool's threads (both pools) |
 //! | `src/pool/guard.rs` | `Pooled` and `OwnedPooled` |
 //! | `src/pool/builder.rs` | `PoolBuilder`, `PoolConfigError` |

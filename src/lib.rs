@@ -59,8 +59,9 @@
 //!   shared_capacity` objects (`threads`: threads with a cache alive at
 //!   once); an `accept` hook can refuse oversized ones.
 //! - **Memory goes back**: an object not reused between two [`Pool::trim`]
-//!   calls is freed: at once in the depot and the calling thread's
-//!   cache, at their next use of the pool in other threads' caches.
+//!   calls is freed: at once in the depot, the calling thread's cache and
+//!   the caches of exited threads, at their next use of the pool in other
+//!   live threads' caches.
 //! - **No allocation in steady state**: a warm get/return round trip
 //!   allocates nothing, checked by dhat tests in `tests/pool_alloc_*.rs`.
 //! - **No surprises from hooks**: factory, reset and accept run outside any
@@ -69,10 +70,10 @@
 //!
 //! # Threads
 //!
-//! A thread's cache outlives the thread: a later thread given the same
-//! thread id inherits it, objects and all. A thread that stops using the
-//! pool keeps at most `local_capacity` objects until it uses it again. See
-//! [`pool`] for the details.
+//! A thread's cache outlives the thread: `trim` ages it from then on, and a
+//! later thread given the same thread id takes over what is left. A live
+//! thread that stops using the pool keeps at most `local_capacity` objects
+//! until it uses it again or exits. See [`pool`] for the details.
 //!
 //! # Features
 //!

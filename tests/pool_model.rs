@@ -30,7 +30,8 @@
 //!
 //! A thread exit replaces a worker by a new thread, which inherits the exited
 //! thread's cache (the `thread_local` crate hands a freed thread id, smallest
-//! first, to the next thread that asks). This binary holds this one test so
+//! first, to the next thread that asks). Until the new thread uses the pool,
+//! the cache is abandoned, and every trim (on any thread) ages it. This binary holds this one test so
 //! that no other test's threads take thread ids meanwhile.
 //!
 //! At the end every guard is returned, each worker trims twice (everything
@@ -297,6 +298,9 @@ struct Cache {
     /// tier: one batch while the cache's thread (or threads: a cache is
     /// inherited) only returned objects, the whole cache after a get missed.
     limit: usize,
+    /// Its thread exited and no thread used the pool on that id since:
+    /// every trim ages it, as its owner would have at its next use.
+    abandoned: bool,
 }
 
 /// The counters the pool's stats must match.
@@ -420,11 +424,21 @@ impl Model {
         } else {
             local_capacity
         };
+        self.adopt(t);
         self.caches[t].get_or_insert_with(|| Cache {
             items: Vec::new(),
             seen_epoch: epoch,
             limit,
+            abandoned: false,
         })
+    }
+
+    /// Thread `t` uses the pool: it takes over the cache its id inherited,
+    /// if that cache was abandoned.
+    fn adopt(&mut self, t: usize) {
+        if let Some(cache) = self.caches[t].as_mut() {
+            cache.abandoned = false;
+        }
     }
 
     /// Objects per batch: half a thread cache, at least one.
@@ -570,8 +584,17 @@ impl Model {
         }
         self.shared.iter_mut().for_each(|m| m.old = true);
         self.counts.trimmed += freed as u64;
-        // Trim does not make the calling thread's cache.
-        freed + self.catch_up(t)
+        // Trim does not make the calling thread's cache, but takes over one
+        // its id inherited.
+        self.adopt(t);
+        freed += self.catch_up(t);
+        // The caches of exited threads not adopted yet age too.
+        for other in 0..WORKERS {
+            if self.caches[other].as_ref().is_some_and(|c| c.abandoned) {
+                freed += self.catch_up(other);
+            }
+        }
+        freed
     }
 
     /// Every object the model says is alive.
@@ -716,6 +739,7 @@ impl Run {
                 assert_eq!(obj.id, id);
                 assert!(obj.dirty, "detach hands the object over as used, not reset");
                 model.counts.detached += 1;
+                model.adopt(t);
                 model.detached.push(id);
                 self.detached.push(obj);
             }
@@ -746,6 +770,10 @@ impl Run {
                 self.workers[t].exit();
                 for id in std::mem::take(&mut model.held[t]) {
                     model.give_back(t, id, false);
+                }
+                // The exiting thread gives its cache up: trims reach it.
+                if let Some(cache) = model.caches[t].as_mut() {
+                    cache.abandoned = true;
                 }
                 self.workers[t] = Worker::spawn(&self.pool);
             }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::stats::{ClassCounters, ThreadCounters};
 use super::Buf;
+use crate::tiers::ownership::Ownership;
 use crate::tiers::Budget;
 
 /// Budget a thread reserves at once when its credit runs short, so small
@@ -64,6 +65,8 @@ pub(crate) struct ThreadCache {
     /// The pool's trim epoch this cache has caught up with.
     seen_epoch: Cell<u64>,
     pub(crate) counters: Arc<ThreadCounters>,
+    /// Who may use this cache: its thread, or `trim` once the thread exited.
+    pub(crate) ownership: Arc<Ownership>,
 }
 
 impl ThreadCache {
@@ -85,6 +88,7 @@ impl ThreadCache {
             retained: Cell::new(0),
             seen_epoch: Cell::new(epoch),
             counters,
+            ownership: Ownership::new(),
         }
     }
 

@@ -58,10 +58,9 @@
 //! touches the shared budget counter. A thread holds at most
 //! `thread_cache_bytes` of budget (kept buffers plus credit); it gives back
 //! credit beyond one chunk whenever its cache misses, and all of it at each
-//! trim it applies. Consequence: credit held by threads that stopped using
-//! the pool is unavailable to others until that thread uses the pool again
-//! (or its cache is inherited by a later thread): [`BufPool::trim`] does
-//! not reach other threads' caches,
+//! trim it applies (and a trim applies it for a thread that exited).
+//! Consequence: credit held by a live thread that stopped using the pool is
+//! unavailable to others until that thread uses the pool again or exits,
 //! so returns may be refused (`rejected_budget`) while the sum of kept bytes
 //! is below the budget; never the other way round.
 //!
@@ -69,17 +68,20 @@
 //!
 //! [`BufPool::trim`] ages every class over two generations, as
 //! [`Pool::trim`](crate::Pool::trim) does: a buffer not reused between two
-//! calls is freed, at once in the shared queues and the calling thread's
-//! cache, at their next use of the pool in other threads' caches (which
-//! then also give back their credit). A thread that stopped using the pool
-//! keeps at most `thread_cache_bytes` until it uses it again.
+//! calls is freed, at once in the shared queues, the calling thread's cache
+//! and the caches of exited threads, at their next use of the pool in other
+//! live threads' caches (which then also give back their credit). A live
+//! thread that stopped using the pool keeps at most `thread_cache_bytes`
+//! until it uses it again or exits.
 //!
 //! # Threads
 //!
-//! Caches come from the `thread_local` crate: a thread's cache outlives it
-//! and is inherited, buffers and credit included, by the next thread given
-//! the same id. Returns from a thread without a cache (it never called
-//! `get` on this pool) go to the shared queue.
+//! Caches come from the `thread_local` crate: a thread's cache outlives it.
+//! At exit the thread gives it up, and every trim ages it (two free it all,
+//! credit included) until the next thread given the same id takes it over,
+//! with what is left, on its first use of the pool. Returns from a thread
+//! without a cache (it never called `get` on this pool, or it is exiting)
+//! go to the shared queue.
 
 mod builder;
 mod classes;
@@ -113,6 +115,7 @@ use self::shared::{Refused, SharedClass};
 use self::stats::ThreadCounters;
 use crate::sync::{lock, AtomicU64, Mutex, Ordering};
 use crate::tiers::memo::{self, PoolId};
+use crate::tiers::ownership::Registry;
 use crate::tiers::Budget;
 
 pub use self::builder::{
@@ -155,7 +158,7 @@ const MAX_SHARED_BUFFERS: usize = 64;
 /// - **Allocation**: a warm get/return round trip allocates nothing (a miss
 ///   allocates the buffer; a thread's first `get` allocates its cache once).
 /// - **Memory goes back**: a buffer not reused between two [`trim`](Self::trim)
-///   calls is freed (other threads' caches: at their next use).
+///   calls is freed (other live threads' caches: at their next use).
 /// - **Panics**: a guard dropped while its thread panics frees its buffer.
 ///
 /// # Examples
@@ -182,6 +185,9 @@ pub struct BufPool {
     id: PoolId,
     classes: SizeClasses,
     locals: ThreadLocal<ThreadCache>,
+    /// Every cache in `locals` with its claim, so `trim` finds the caches
+    /// of exited threads.
+    registry: Registry<ThreadCache>,
     /// Bumped by every `trim`; caches compare it with the epoch they saw.
     epoch: CachePadded<AtomicU64>,
     shared: Box<[SharedClass]>,
@@ -229,6 +235,7 @@ impl BufPool {
             orphan: ThreadCounters::new(classes.count()),
             classes,
             locals: ThreadLocal::new(),
+            registry: Registry::default(),
             epoch: CachePadded::new(AtomicU64::new(0)),
             budget: Budget::new(max_retained_bytes),
             thread_cache_bytes,
@@ -295,8 +302,9 @@ impl BufPool {
     }
 
     /// Ages the pool by one generation: frees every buffer kept since the
-    /// previous `trim` without being taken, in the shared queues and the
-    /// calling thread's cache (other threads' caches: at their next use).
+    /// previous `trim` without being taken, in the shared queues, the
+    /// calling thread's cache and the caches of exited threads (other live
+    /// threads' caches: at their next use).
     /// Returns how many buffers this call freed. O(buffers kept).
     ///
     /// ```
@@ -316,9 +324,15 @@ impl BufPool {
         for shared in self.shared.iter() {
             freed += shared.trim(&self.budget);
         }
-        if let Some(local) = self.locals.get() {
-            freed += local.catch_up(self.epoch.load(Ordering::Relaxed), &self.budget);
+        let epoch = self.epoch.load(Ordering::Relaxed);
+        if let Some(local) = self.existing_local() {
+            freed += local.catch_up(epoch, &self.budget);
         }
+        // The caches of exited threads that no thread adopted yet, aged as
+        // their owners would at their next use (freeing a buffer runs no
+        // user code, so under the claim is fine).
+        self.registry
+            .for_each_abandoned(|cache| freed += cache.catch_up(epoch, &self.budget));
         freed
     }
 
@@ -372,10 +386,11 @@ impl BufPool {
 
     /// The calling thread's cache, made on first use: from the memo with one
     /// compare when warm.
+    /// `None` only on an exiting thread, which may not claim a cache.
     #[inline]
-    fn local(&self) -> &ThreadCache {
+    fn local(&self) -> Option<&ThreadCache> {
         match self.memoized() {
-            Some(local) => local,
+            Some(local) => Some(local),
             None => self.first_local(),
         }
     }
@@ -386,8 +401,7 @@ impl BufPool {
     fn memoized(&self) -> Option<&ThreadCache> {
         let address = memo::find(self.id)?;
         // SAFETY: the memo holds an address under this pool's id only if
-        // `first_local` or `existing_local` stored it, on this thread, from
-        // `self.locals` (ids are never reused, so no other pool's entry
+        // `claimed` stored it, on this thread, from `self.locals` (ids are never reused, so no other pool's entry
         // matches). The entry lives until `self.locals` is dropped, which
         // outlives `&self`, and belongs to this thread until its
         // `thread_local` id is released at exit, which happens after the exit
@@ -410,8 +424,18 @@ impl BufPool {
     #[cold]
     #[inline(never)]
     fn existing_local_slow(&self) -> Option<&ThreadCache> {
-        let local = self.locals.get()?;
         // `get` found an entry, so the thread holds its id now.
+        self.claimed(self.locals.get()?)
+    }
+
+    /// `local`, found in `self.locals` for this thread (which holds its
+    /// id), if this thread may use it: claimed (adopted if its last thread
+    /// exited) and remembered in the memo. `None` on an exiting thread.
+    #[cold]
+    fn claimed<'a>(&self, local: &'a ThreadCache) -> Option<&'a ThreadCache> {
+        if !local.ownership.claim() {
+            return None;
+        }
         memo::remember(self.id, std::ptr::from_ref(local).cast());
         Some(local)
     }
@@ -421,10 +445,20 @@ impl BufPool {
     /// made every `get` realign its stack frame.
     #[cold]
     #[inline(never)]
-    fn first_local(&self) -> &ThreadCache {
-        let local = self.locals.get_or(|| self.new_local());
-        memo::remember(self.id, std::ptr::from_ref(local).cast());
-        local
+    fn first_local(&self) -> Option<&ThreadCache> {
+        if !crate::tiers::exit_watch::may_make_cache() {
+            // Exiting: `get_or` could need a new thread id, which panics.
+            return None;
+        }
+        let made = std::cell::Cell::new(false);
+        let local = self.locals.get_or(|| {
+            made.set(true);
+            self.new_local()
+        });
+        if made.get() {
+            self.registry.add(local, &local.ownership);
+        }
+        self.claimed(local)
     }
 
     #[cold]
@@ -449,7 +483,9 @@ impl BufPool {
     /// return hint for [`give_back`](Self::give_back).
     #[inline]
     fn take_classed(&self, min_capacity: usize) -> Result<(Buf, usize), TryReserveError> {
-        let local = self.local();
+        let Some(local) = self.local() else {
+            return self.take_without_cache(min_capacity);
+        };
         let Some(class) = self.classes.for_request(min_capacity) else {
             return self
                 .take_oversize(local, min_capacity)
@@ -460,6 +496,22 @@ impl BufPool {
             Some(buf) => Ok((buf, class)),
             None => self.take_slow(local, class).map(|buf| (buf, class)),
         }
+    }
+
+    /// A get on a thread that may not use a cache (it is exiting): a new
+    /// buffer, counted in the pool's shared counters.
+    #[cold]
+    #[inline(never)]
+    fn take_without_cache(&self, min_capacity: usize) -> Result<(Buf, usize), TryReserveError> {
+        let class = self.classes.for_request(min_capacity);
+        let size = class.map_or(min_capacity, |class| self.classes.size(class));
+        let mut buf = Vec::new();
+        buf.try_reserve_exact(size)?;
+        match class {
+            Some(class) => self.orphan.classes[class].misses.bump_shared(),
+            None => self.orphan.oversize.bump_shared(),
+        }
+        Ok((Box::new(buf), class.unwrap_or(NO_CLASS)))
     }
 
     #[cold]
@@ -529,7 +581,7 @@ impl BufPool {
         if buf.capacity() == 0 {
             return; // taken out by the user: nothing to give back or count
         }
-        let local = self.locals.get();
+        let local = self.existing_local();
         if std::thread::panicking() {
             // The buffer may be half-written: free it.
             self.tally(local, |c| &c.discarded_unwinding);
@@ -557,7 +609,7 @@ impl BufPool {
     }
 
     pub(crate) fn note_detached(&self) {
-        self.tally(self.locals.get(), |c| &c.detached);
+        self.tally(self.existing_local(), |c| &c.detached);
     }
 
     /// Counts an event on this thread's counters, or the orphan ones.

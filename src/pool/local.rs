@@ -4,6 +4,7 @@ use std::cell::Cell;
 use std::sync::Arc;
 
 use super::stats::LocalCounters;
+use crate::tiers::ownership::Ownership;
 use crate::tiers::Budget;
 
 /// What a cache holds: objects that know the heap bytes they pin.
@@ -67,6 +68,8 @@ pub(crate) struct LocalCache<T> {
     credit: Cell<usize>,
     budget: Option<Arc<Budget>>,
     pub(crate) counters: Arc<LocalCounters>,
+    /// Who may use this cache: its thread, or `trim` once the thread exited.
+    pub(crate) ownership: Arc<Ownership>,
 }
 
 impl<T: Weighed> LocalCache<T> {
@@ -94,6 +97,7 @@ impl<T: Weighed> LocalCache<T> {
             credit: Cell::new(0),
             budget,
             counters,
+            ownership: Ownership::new(),
         }
     }
 
@@ -332,6 +336,45 @@ impl<T: Weighed> LocalCache<T> {
             budget.release(freed_bytes + self.credit.replace(0));
         }
         freed
+    }
+
+    /// Applies the trims missed up to `epoch`, as [`catch_up`](Self::catch_up)
+    /// does, on a cache whose thread exited: the victims move to `victims`
+    /// instead of being dropped here (the caller drops them outside its
+    /// locks, since `T::drop` is user code). Returns the budget bytes to
+    /// release once they are dropped (theirs and all credit).
+    pub(crate) fn take_aged(&self, epoch: u64, victims: &mut Vec<T>) -> usize {
+        let seen = self.seen_epoch.get();
+        if epoch <= seen {
+            return 0;
+        }
+        self.seen_epoch.set(epoch);
+        let len = self.len.get();
+        let count = if epoch - seen >= 2 {
+            len
+        } else {
+            self.old.get().min(len)
+        };
+        // The bottom `count` objects go; the survivors move down, in order.
+        let mut freed_bytes = 0;
+        for slot in &self.slots[..count] {
+            if let Some(value) = slot.take() {
+                freed_bytes += value.bytes();
+                self.counters.trimmed.bump();
+                self.counters.retained_bytes.sub(value.bytes() as u64);
+                victims.push(value);
+            }
+        }
+        for i in count..len {
+            self.slots[i - count].set(self.slots[i].take());
+        }
+        self.len.set(len - count);
+        self.old.set(len - count);
+        if self.budget.is_some() {
+            freed_bytes + self.credit.replace(0)
+        } else {
+            0
+        }
     }
 
     /// Objects held now (owning thread only).

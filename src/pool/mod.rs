@@ -47,30 +47,35 @@
 //!
 //! - The depot and the calling thread's cache are trimmed at once: an
 //!   object there not taken between two consecutive `trim` calls is freed.
-//! - Every other thread's cache is trimmed at that thread's next use of the
-//!   pool (a get, a return or a `put`), and it then applies every trim it
-//!   missed: after two missed trims, its whole cache is freed.
+//! - The caches of threads that exited are trimmed at once too (see
+//!   *Thread exit*).
+//! - Every other live thread's cache is trimmed at that thread's next use
+//!   of the pool (a get, a return or a `put`), and it then applies every
+//!   trim it missed: after two missed trims, its whole cache is freed.
 //! - So a burst's memory goes back within two periods, except what sits in
-//!   the cache of a thread that no longer uses the pool: at most
-//!   `local_capacity` objects per such thread, until it uses the pool again,
-//!   or until its cache is inherited (below), or the pool is dropped.
-//!   Freeing those from `trim` would need the owning thread to synchronize
-//!   on every get and return; poolkit keeps the fast path free of that.
+//!   the cache of a live thread that no longer uses the pool: at most
+//!   `local_capacity` objects per such thread, until it uses the pool again
+//!   or exits, or the pool is dropped. Freeing those from `trim` would need
+//!   the owning thread to synchronize with the trimmer on every get and
+//!   return; poolkit keeps the fast path free of that.
 //!
 //! # Thread exit
 //!
-//! A thread's cache is not freed when the thread exits. The `thread_local`
+//! A thread's cache is not freed when the thread exits: the thread gives
+//! it up, and from then on every [`Pool::trim`], on any thread, ages it as
+//! its owner would have (two trims free all of it). The `thread_local`
 //! crate recycles thread ids (process-wide, lowest free id first), and the
-//! next thread given the exited thread's id inherits its cache, objects
-//! included, on its first use of this pool; it applies the trims missed
-//! meanwhile. If that thread never uses this pool, the objects stay until
-//! the pool is dropped. Everything is freed, exactly once, when the pool is
-//! dropped.
+//! next thread given the exited thread's id takes the cache over, with
+//! what the trims left in it, on its first use of this pool. Everything is
+//! freed, exactly once, when the pool is dropped.
 //!
 //! Returning objects (guard drop, `put`, `detach`) is safe anywhere, also
-//! from thread-local destructors at thread exit. A thread's *first* `get`
-//! called from a thread-local destructor, after the `thread_local` crate has
-//! released the thread's id, makes that crate panic, which aborts.
+//! from thread-local destructors at thread exit: once the thread has given
+//! its caches up, its returns go to the depot. A `get` there is served by
+//! the factory, on a thread that used any poolkit pool before; on a thread
+//! whose *first* poolkit call is a `get` from a thread-local destructor
+//! that runs after the `thread_local` crate released the thread's id, that
+//! crate panics, which aborts.
 
 //! # Hooks
 //!
@@ -100,6 +105,7 @@ use self::stats::{Counter, LocalCounters};
 use crate::sync::{lock, AtomicU64, Mutex, Ordering};
 use crate::tiers::exit_watch;
 use crate::tiers::memo::{self, PoolId};
+use crate::tiers::ownership::Registry;
 use crate::tiers::Budget;
 use crate::Reset;
 
@@ -157,6 +163,9 @@ pub struct Pool<T: Send> {
     /// This pool's key in the threads' memos (never reused).
     id: PoolId,
     locals: ThreadLocal<LocalCache<Kept<T>>>,
+    /// Every cache in `locals` with its claim, so `trim` finds the caches
+    /// of exited threads.
+    registry: Registry<LocalCache<Kept<T>>>,
     /// Bumped by every `trim`; caches compare it with the epoch they saw.
     epoch: AtomicU64,
     local_capacity: usize,
@@ -230,6 +239,7 @@ impl<T: Send> Pool<T> {
         Pool {
             id: PoolId::next(),
             locals: ThreadLocal::new(),
+            registry: Registry::default(),
             epoch: AtomicU64::new(0),
             local_capacity: parts.local_capacity,
             shared: new_shared_tier(parts.local_capacity, parts.shared_capacity),
@@ -317,7 +327,8 @@ impl<T: Send> Pool<T> {
         // after this call (ordered by any synchronization) reads this value
         // or a later one, by coherence, and then applies the trim.
         self.epoch.fetch_add(1, Ordering::Relaxed);
-        let tally = self.tally(self.locals.get());
+        let own = self.own_local();
+        let tally = self.tally(own);
         let mut freed_bytes = 0;
         let mut freed = self.shared.trim_with(|kept| {
             tally.sub_bytes(kept.bytes);
@@ -327,10 +338,28 @@ impl<T: Send> Pool<T> {
             // After the drops: a reservation outlives what it covers.
             budget.release(freed_bytes);
         }
-        if let Some(local) = self.locals.get() {
+        if let Some(local) = own {
             // The current epoch, not the one this call made: a `T::drop` run
             // by the shared trim may have trimmed again meanwhile.
             freed += local.catch_up(self.epoch.load(Ordering::Relaxed));
+        }
+        freed + self.trim_abandoned()
+    }
+
+    /// Ages the caches of exited threads that no thread has adopted yet,
+    /// as their owners would at their next use. The objects freed are
+    /// dropped after every lock is released (`T::drop` is user code).
+    fn trim_abandoned(&self) -> usize {
+        let epoch = self.epoch.load(Ordering::Relaxed);
+        let mut victims = Vec::new();
+        let mut release = 0;
+        self.registry
+            .for_each_abandoned(|cache| release += cache.take_aged(epoch, &mut victims));
+        let freed = victims.len();
+        drop(victims);
+        if let Some(budget) = &self.budget {
+            // After the drops: a reservation outlives what it covers.
+            budget.release(release);
         }
         freed
     }
@@ -368,10 +397,11 @@ impl<T: Send> Pool<T> {
 
     /// The calling thread's cache, made on first use: from the memo with one
     /// compare when warm, else through the `ThreadLocal` (out of line).
+    /// `None` only on an exiting thread, which may not claim a cache.
     #[inline]
-    fn local(&self) -> &LocalCache<Kept<T>> {
+    fn local(&self) -> Option<&LocalCache<Kept<T>>> {
         match self.memoized() {
-            Some(local) => local,
+            Some(local) => Some(local),
             None => self.local_slow(),
         }
     }
@@ -382,8 +412,7 @@ impl<T: Send> Pool<T> {
     fn memoized(&self) -> Option<&LocalCache<Kept<T>>> {
         let address = memo::find(self.id)?;
         // SAFETY: the memo holds an address under this pool's id only if
-        // `local_slow` or `local_for_return_slow` stored it, on this thread,
-        // from `self.locals` (ids are never reused, so no other pool's entry
+        // `claimed` stored it, on this thread, from `self.locals` (ids are never reused, so no other pool's entry
         // matches). The entry lives until `self.locals` is dropped, which
         // outlives `&self`, and belongs to this thread until its
         // `thread_local` id is released at exit, which happens after the exit
@@ -395,21 +424,59 @@ impl<T: Send> Pool<T> {
 
     /// [`local`](Self::local) when the memo misses: the thread's first use
     /// of this pool, or another pool took the memo's entry. Only this path
-    /// and `get`'s make caches: the return paths use `self.locals.get()`,
-    /// which never needs the thread's id to be (re)allocated, so they stay
-    /// safe inside thread-local destructors.
+    /// makes caches (for a get, or a return on a live thread): the other
+    /// paths use `self.locals.get()`, which never needs the thread's id to
+    /// be (re)allocated, so they stay safe inside thread-local destructors.
     #[cold]
     #[inline(never)]
-    fn local_slow(&self) -> &LocalCache<Kept<T>> {
+    fn local_slow(&self) -> Option<&LocalCache<Kept<T>>> {
         self.local_made_by(false)
     }
 
     /// This thread's cache, made now by a get or (`by_return`) a return if
-    /// the thread has none, and remembered in the memo.
-    fn local_made_by(&self, by_return: bool) -> &LocalCache<Kept<T>> {
-        let local = self.locals.get_or(|| self.new_local(by_return));
+    /// the thread has none, claimed and remembered in the memo.
+    fn local_made_by(&self, by_return: bool) -> Option<&LocalCache<Kept<T>>> {
+        if !exit_watch::may_make_cache() {
+            // Exiting: `get_or` could need a new thread id, which panics.
+            return None;
+        }
+        let made = std::cell::Cell::new(false);
+        let local = self.locals.get_or(|| {
+            made.set(true);
+            self.new_local(by_return)
+        });
+        if made.get() {
+            self.registry.add(local, &local.ownership);
+        }
+        self.claimed(local)
+    }
+
+    /// `local`, found in `self.locals` for this thread (which holds its
+    /// id), if this thread may use it: claimed (adopted if its last thread
+    /// exited) and remembered in the memo. `None` on an exiting thread.
+    #[cold]
+    fn claimed<'a>(&self, local: &'a LocalCache<Kept<T>>) -> Option<&'a LocalCache<Kept<T>>> {
+        if !local.ownership.claim() {
+            return None;
+        }
         memo::remember(self.id, std::ptr::from_ref(local).cast());
-        local
+        Some(local)
+    }
+
+    /// This thread's cache if it has one, never making one (safe in
+    /// thread-local destructors).
+    #[inline]
+    fn own_local(&self) -> Option<&LocalCache<Kept<T>>> {
+        match self.memoized() {
+            Some(local) => Some(local),
+            None => self.own_local_slow(),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn own_local_slow(&self) -> Option<&LocalCache<Kept<T>>> {
+        self.claimed(self.locals.get()?)
     }
 
     /// Where to count an event: this thread's counters if it has a cache,
@@ -438,12 +505,10 @@ impl<T: Send> Pool<T> {
     #[inline(never)]
     fn local_for_return_slow(&self) -> Option<&LocalCache<Kept<T>>> {
         match self.locals.get() {
-            Some(local) => {
-                // `get` found an entry, so the thread holds its id now.
-                memo::remember(self.id, std::ptr::from_ref(local).cast());
-                Some(local)
-            }
-            None => exit_watch::may_make_cache().then(|| self.local_made_by(true)),
+            // `get` found an entry, so the thread holds its id now.
+            Some(local) => self.claimed(local),
+            None if exit_watch::may_make_cache() => self.local_made_by(true),
+            None => None,
         }
     }
 
@@ -467,7 +532,9 @@ impl<T: Send> Pool<T> {
 
     #[inline]
     fn take(&self) -> Box<T> {
-        let local = self.local();
+        let Some(local) = self.local() else {
+            return self.take_without_cache();
+        };
         match local.pop(self.epoch.load(Ordering::Relaxed)) {
             Some(kept) => {
                 local.counters.local_hits.bump();
@@ -502,12 +569,22 @@ impl<T: Send> Pool<T> {
         value
     }
 
+    /// A get on a thread that may not use a cache (it is exiting): a new
+    /// object, counted in the pool's shared counters.
+    #[cold]
+    #[inline(never)]
+    fn take_without_cache(&self) -> Box<T> {
+        let value = Box::new((self.factory)());
+        self.orphan.misses.bump_shared();
+        value
+    }
+
     /// Takes an object back from a guard.
     #[inline]
     pub(crate) fn give_back(&self, value: Box<T>) {
         if std::thread::panicking() {
             // The object may be half-updated: do not reset or reuse it.
-            self.tally(self.locals.get())
+            self.tally(self.own_local())
                 .bump(|c| &c.discarded_unwinding);
             drop(value);
             return;
@@ -516,7 +593,7 @@ impl<T: Send> Pool<T> {
     }
 
     pub(crate) fn note_detached(&self) {
-        self.tally(self.locals.get()).bump(|c| &c.detached);
+        self.tally(self.own_local()).bump(|c| &c.detached);
     }
 
     /// Resets, checks and stores a returned object. `local` is the calling

@@ -22,7 +22,10 @@
 //! runs after the `thread_local` crate released an id this thread got
 //! through another library, on a thread that never used poolkit before.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::sync::Arc;
+
+use super::ownership::Ownership;
 
 /// Where this thread stands.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -39,17 +42,50 @@ thread_local! {
     /// No destructor, so readable at any point of the thread's life.
     static STATE: Cell<State> = const { Cell::new(State::Unarmed) };
     /// Registered by [`arm`]; its destructor marks the thread as exiting.
-    static WATCH: Watch = const { Watch };
+    static WATCH: Watch = const { Watch { claimed: RefCell::new(Vec::new()) } };
 }
 
-struct Watch;
+/// The caches this thread claimed (see [`super::ownership`]), abandoned
+/// when the thread exits.
+struct Watch {
+    claimed: RefCell<Vec<Arc<Ownership>>>,
+}
 
 impl Drop for Watch {
     fn drop(&mut self) {
         STATE.with(|state| state.set(State::Exiting));
-        // After the state: nothing refills the memo from here on.
+        // After the state: nothing refills the memo from here on, and no
+        // cache is claimed again on this thread.
         super::memo::forget_all();
+        // After the memo: this thread finds none of these caches any more.
+        for ownership in self.claimed.take() {
+            ownership.abandon();
+        }
     }
+}
+
+/// Records a cache this thread just claimed, so that its exit abandons it.
+/// False if the thread is exiting (the watch is gone or going): it must not
+/// claim the cache. Drops the records of pools that no longer exist, so the
+/// list is bounded by the live pools this thread used.
+#[cold]
+pub(crate) fn record(ownership: Arc<Ownership>) -> bool {
+    if cfg!(loom) {
+        // loom's model threads are not OS threads and run no thread-local
+        // destructors; a loom mutex must not outlive its model either.
+        drop(ownership);
+        return true;
+    }
+    if !arm_and_check() {
+        return false;
+    }
+    WATCH
+        .try_with(|watch| {
+            let mut claimed = watch.claimed.borrow_mut();
+            claimed.retain(Ownership::pool_alive);
+            claimed.push(ownership);
+        })
+        .is_ok()
 }
 
 /// Called when the pool makes a cache on this thread (the `thread_local`
@@ -65,7 +101,8 @@ pub(crate) fn arm() {
 
 /// Arms the watch if needed; whether it is armed (the thread is not
 /// exiting and the watch's destructor is registered), so the memo may
-/// remember a cache. Called with the `thread_local` crate's id held.
+/// remember a cache and the thread may claim one. Called with the
+/// `thread_local` crate's id held.
 #[cold]
 pub(crate) fn arm_and_check() -> bool {
     arm();
