@@ -116,6 +116,18 @@ pub use poolkit_derive::Reset;
 pub use reset::Reset;
 pub use slots::Slots;
 
+/// The `bytes` crate poolkit is built against (feature `bytes`): name
+/// `poolkit::bytes::Bytes` to be sure to get the type that
+/// [`freeze`](buf::PooledBuf::freeze) returns, without a second `bytes`
+/// version in the build.
+///
+/// ```
+/// let frozen: poolkit::bytes::Bytes = poolkit::buf::get(64).freeze();
+/// assert!(frozen.is_empty());
+/// ```
+#[cfg(feature = "bytes")]
+pub use bytes;
+
 /// Every ```` ```rust ```` block of `README.md`, compiled and run as a
 /// doctest, so that what a newcomer pastes from the README works.
 #[cfg(doctest)]
