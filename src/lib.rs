@@ -6,7 +6,8 @@
 //!   [`Pool::trim`], statistics, borrowed ([`Pooled`]) and owned
 //!   ([`OwnedPooled`], `Send + 'static`) guards.
 //! - [`Reset`]: "clear the contents, keep the allocation", for the std
-//!   collections and your own types.
+//!   collections, plain values (numbers, `bool`, `char`, `Duration`: back
+//!   to their default) and your own types (`#[derive(Reset)]`).
 //! - [`Slots<T>`]: a list that keeps its elements' allocations across
 //!   clears, for the pooled `Vec<String>` that should not free its strings.
 //! - [`TtlCache`] and [`ShardedTtlCache`] ([`cache`]): the bounded cache an
