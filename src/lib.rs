@@ -6,7 +6,8 @@
 //!   [`Pool::trim`], statistics, borrowed ([`Pooled`]) and owned
 //!   ([`OwnedPooled`], `Send + 'static`) guards.
 //! - [`Reset`]: "clear the contents, keep the allocation", for the std
-//!   collections and your own types.
+//!   collections, plain values (numbers, `bool`, `char`, `Duration`: back
+//!   to their default) and your own types (`#[derive(Reset)]`).
 //! - [`Slots<T>`]: a list that keeps its elements' allocations across
 //!   clears, for the pooled `Vec<String>` that should not free its strings.
 //! - [`TtlCache`] and [`ShardedTtlCache`] ([`cache`]): the bounded cache an
@@ -117,6 +118,18 @@ pub use pool::{OwnedPooled, Pool, PoolBuilder, PoolConfigError, PoolStats, Poole
 pub use poolkit_derive::Reset;
 pub use reset::Reset;
 pub use slots::Slots;
+
+/// The `bytes` crate poolkit is built against (feature `bytes`): name
+/// `poolkit::bytes::Bytes` to be sure to get the type that
+/// [`freeze`](buf::PooledBuf::freeze) returns, without a second `bytes`
+/// version in the build.
+///
+/// ```
+/// let frozen: poolkit::bytes::Bytes = poolkit::buf::get(64).freeze();
+/// assert!(frozen.is_empty());
+/// ```
+#[cfg(feature = "bytes")]
+pub use bytes;
 
 /// Every ```` ```rust ```` block of `README.md`, compiled and run as a
 /// doctest, so that what a newcomer pastes from the README works.

@@ -28,6 +28,11 @@ use std::hash::BuildHasher;
 /// | `BTreeMap`, `BTreeSet` | **no**: a B-tree frees its nodes when cleared; pooling one saves only the (small) root value |
 /// | `Box<T>` | the box itself is kept; the contents follow `T`'s rule |
 /// | `Option<T>` | set to `None`: the inner value is dropped |
+/// | integers (`u8` … `u128`, `i8` … `i128`, `usize`, `isize`) | set to `0` (nothing to keep) |
+/// | `f32`, `f64` | set to `0.0` |
+/// | `bool` | set to `false` |
+/// | `char` | set to `'\0'` |
+/// | `std::time::Duration` | set to `Duration::ZERO` |
 /// | `bytes::BytesMut` (feature `bytes`) | yes, when the buffer is uniquely owned |
 ///
 /// # Examples
@@ -90,6 +95,37 @@ use std::hash::BuildHasher;
 /// assert!(fields.is_empty());
 /// assert!(fields.push_with(|_| {}).capacity() >= 64); // the String is kept
 /// ```
+///
+/// # Plain values
+///
+/// Numbers, `bool`, `char`, `Option<_>` and `Duration` reset to their
+/// `Default` (the table above), so that a struct of counters, flags and
+/// buffers takes `#[derive(Reset)]` with no attribute. A field that must
+/// keep its value (an id) or get another one (a counter back to 1) says so
+/// with `#[reset(skip)]` or `#[reset(value = ...)]`:
+///
+/// ```
+/// use std::time::Duration;
+/// use poolkit::Reset;
+///
+/// let (mut hits, mut ratio, mut open, mut tag) = (7u64, 0.5f64, true, 'x');
+/// let mut elapsed = Duration::from_millis(3);
+/// hits.reset();
+/// ratio.reset();
+/// open.reset();
+/// tag.reset();
+/// elapsed.reset();
+/// assert_eq!((hits, ratio, open, tag, elapsed), (0, 0.0, false, '\0', Duration::ZERO));
+/// ```
+///
+/// A type without an impl is named in the compiler's error, with the two
+/// attributes that settle it in a derived impl.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not implement `poolkit::Reset`",
+    label = "`{Self}` has no `Reset` impl",
+    note = "in `#[derive(Reset)]`, mark the field `#[reset(skip)]` to keep its value, or `#[reset(value = EXPR)]` to assign `EXPR` at every reset",
+    note = "or implement `poolkit::Reset` for `{Self}`"
+)]
 pub trait Reset {
     /// Clears the value's contents, keeping its allocation where the type
     /// allows.
@@ -254,6 +290,25 @@ impl<T> Reset for Option<T> {
     }
 }
 
+/// `Reset` for plain values: each is set to `$zero`, its `Default`.
+macro_rules! reset_to {
+    ($zero:expr => $($ty:ty),* $(,)?) => {$(
+        #[doc = concat!("Sets the value to `", stringify!($zero), "`.")]
+        impl Reset for $ty {
+            #[inline]
+            fn reset(&mut self) {
+                *self = $zero;
+            }
+        }
+    )*};
+}
+
+reset_to!(0 => u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize);
+reset_to!(0.0 => f32, f64);
+reset_to!(false => bool);
+reset_to!('\0' => char);
+reset_to!(std::time::Duration::ZERO => std::time::Duration);
+
 /// Clears the buffer. The allocation is kept when this `BytesMut` is its
 /// only owner (no `Bytes` split off from it is still alive).
 #[cfg(feature = "bytes")]
@@ -318,6 +373,36 @@ mod tests {
         let mut opt = Some(String::from("x"));
         opt.reset();
         assert!(opt.is_none());
+    }
+
+    #[test]
+    fn plain_values_reset_to_their_default() {
+        fn check<T: Reset + Default + PartialEq + std::fmt::Debug>(mut value: T) {
+            assert_ne!(value, T::default(), "pick a value that is not the default");
+            value.reset();
+            assert_eq!(value, T::default());
+            assert_eq!(value.heap_bytes(), 0);
+        }
+        check(7u8);
+        check(7u16);
+        check(7u32);
+        check(u64::MAX);
+        check(7u128);
+        check(7usize);
+        check(-7i8);
+        check(-7i16);
+        check(-7i32);
+        check(i64::MIN);
+        check(-7i128);
+        check(-7isize);
+        check(1.5f32);
+        check(2.5f64);
+        check(true);
+        check('x');
+        check(std::time::Duration::from_nanos(1));
+        let mut zero = -0.0f64;
+        zero.reset();
+        assert!(zero.is_sign_positive(), "0.0, not -0.0");
     }
 
     #[cfg(feature = "bytes")]

@@ -86,6 +86,7 @@ fn buffers_larger_than_the_top_class_are_freed() {
 #[test]
 fn returns_beyond_the_budget_are_freed() {
     let pool = BufPool::builder()
+        .max_class(1 << 20)
         .max_retained_bytes(1 << 20)
         .thread_cache_bytes(256 << 10)
         .build()
@@ -254,6 +255,7 @@ fn bad_configurations_name_their_field() {
         ),
         (
             BufPool::builder()
+                .max_class(1 << 20)
                 .max_retained_bytes(1 << 20)
                 .thread_cache_bytes(2 << 20)
                 .build()

@@ -133,6 +133,7 @@ fn the_owned_guard_returns_its_storage_from_another_thread() {
 #[test]
 fn the_budget_bounds_bytes_mut_storage_too() {
     let pool = BufPool::builder()
+        .max_class(64 << 10)
         .max_retained_bytes(64 << 10)
         .thread_cache_bytes(16 << 10)
         .build()

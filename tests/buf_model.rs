@@ -114,13 +114,18 @@ fn class_state(stats: &BufStats) -> Vec<(usize, usize, u64)> {
 }
 
 fn run(config: Config, ops: Vec<Op>) -> Result<(), TestCaseError> {
-    let pool = BufPool::builder()
+    let built = BufPool::builder()
         .min_class(1 << config.min_shift)
         .max_class(1 << config.max_shift)
         .max_retained_bytes(config.budget)
         .thread_cache_bytes(config.thread_cache)
-        .build()
-        .unwrap();
+        .build();
+    // A budget that cannot hold one buffer of the top class is refused.
+    if config.budget != 0 && config.budget < 1 << config.max_shift {
+        prop_assert_eq!(built.unwrap_err().field(), "max_retained_bytes");
+        return Ok(());
+    }
+    let pool = built.unwrap();
     let top = pool.max_class();
     let mut held: Vec<PooledBuf<'_>> = Vec::new();
     for op in ops {

@@ -7,8 +7,6 @@
 #[global_allocator]
 static ALLOC: dhat::Alloc = dhat::Alloc;
 
-use std::fmt::Write as _;
-
 use poolkit::buf::StackBuf;
 
 fn inline_writes_allocate_nothing() {

@@ -9,7 +9,6 @@
 #[global_allocator]
 static ALLOC: dhat::Alloc = dhat::Alloc;
 
-use std::fmt::Write as _;
 use std::sync::LazyLock;
 
 use poolkit::buf::{default_pool, BufPool, StackBuf};

@@ -2,8 +2,6 @@
 //! of writes that cross the N boundary (in one slice, byte by byte, or
 //! through `fmt`), with truncations and clears in between.
 
-use std::fmt::Write as _;
-
 use poolkit::buf::StackBuf;
 use proptest::prelude::*;
 

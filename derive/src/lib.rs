@@ -28,8 +28,13 @@ use syn::{
 ///   back to `1`, a timestamp to `Instant::now()`). `EXPR` is evaluated at
 ///   every reset; its type needs no `Reset` impl.
 ///
-/// A field without an attribute must implement `Reset`; if it does not, the
-/// compiler says so at that field. Named, tuple and unit structs are
+/// A field without an attribute is reset through its own `Reset` impl:
+/// collections are cleared and keep their allocations; integers reset to
+/// `0`, floats to `0.0`, `bool` to `false`, `char` to `'\0'`, `Option<_>`
+/// to `None` and `Duration` to `Duration::ZERO`, so a struct of counters,
+/// flags and buffers needs no attribute at all. A field whose type has no
+/// `Reset` impl is a compile error at that field, whose notes name
+/// `#[reset(skip)]` and `#[reset(value = ...)]`. Named, tuple and unit structs are
 /// supported, generic ones too: a field whose type names a type parameter
 /// adds a `FieldType: Reset` bound to the impl. Enums and unions are refused
 /// with a compile error (which variant is "empty" is a choice to make by
@@ -49,6 +54,8 @@ use syn::{
 ///     attempt: u32,
 ///     #[reset(skip)]
 ///     worker: usize,
+///     bytes_read: u64, // plain fields need no attribute: back to 0
+///     keep_alive: bool, // back to false
 /// }
 ///
 /// let pool = Pool::new(|| Request { worker: 7, ..Request::default() });
@@ -57,12 +64,15 @@ use syn::{
 /// request.headers.push_with(|h| h.push_str("accept: */*"));
 /// request.body.extend_from_slice(b"{}");
 /// request.attempt = 3;
+/// request.bytes_read = 2;
+/// request.keep_alive = true;
 /// drop(request);
 ///
 /// let request = pool.get(); // the same object, reset
 /// assert!(request.user.is_empty() && request.headers.is_empty());
 /// assert!(request.body.is_empty() && request.body.capacity() >= 2);
 /// assert_eq!((request.attempt, request.worker), (1, 7));
+/// assert_eq!((request.bytes_read, request.keep_alive), (0, false));
 /// // The kept buffers: the user name's, the header String's, the body's.
 /// assert!(request.heap_bytes() >= "alice".len() + "accept: */*".len() + 2);
 /// ```

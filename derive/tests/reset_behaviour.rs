@@ -188,3 +188,59 @@ fn heap_bytes_add_up_the_fields_that_are_reset() {
         request.user.capacity() + request.body.capacity() * 8
     );
 }
+
+/// Numbers, `bool`, `char`, `Option<_>` and `Duration` need no attribute:
+/// each goes back to its `Default`, beside the buffers that keep their
+/// allocations.
+#[derive(Reset)]
+struct Plain {
+    port: u16,
+    bytes_seen: u64,
+    keep_alive: bool,
+    session: Option<String>,
+    user: String,
+    body: Vec<u8>,
+    ratio: f64,
+    delta: i32,
+    grade: char,
+    elapsed: std::time::Duration,
+}
+
+#[test]
+fn plain_fields_reset_without_attributes() {
+    let mut value = Plain {
+        port: 8080,
+        bytes_seen: 1 << 40,
+        keep_alive: true,
+        session: Some("s-1".into()),
+        user: String::with_capacity(32),
+        body: Vec::with_capacity(256),
+        ratio: 0.75,
+        delta: -3,
+        grade: 'A',
+        elapsed: std::time::Duration::from_millis(12),
+    };
+    value.user.push_str("alice");
+    value.body.extend_from_slice(b"{}");
+
+    value.reset();
+
+    assert_eq!(
+        (
+            value.port,
+            value.bytes_seen,
+            value.keep_alive,
+            &value.session
+        ),
+        (0, 0, false, &None)
+    );
+    assert_eq!((value.ratio, value.delta, value.grade), (0.0, 0, '\0'));
+    assert_eq!(value.elapsed, std::time::Duration::ZERO);
+    assert!(value.user.is_empty() && value.user.capacity() >= 32);
+    assert!(value.body.is_empty() && value.body.capacity() >= 256);
+    // Only the buffers own heap memory.
+    assert_eq!(
+        value.heap_bytes(),
+        value.user.capacity() + value.body.capacity()
+    );
+}

@@ -7,7 +7,6 @@
 //! result is passed to `black_box`, so nothing is optimized away.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::hint::black_box;
 use std::rc::Rc;
 

@@ -75,7 +75,27 @@ impl BufPoolBuilder {
     /// The byte budget (default [`DEFAULT_MAX_RETAINED_BYTES`]): the pool
     /// never keeps more than this many bytes of buffer capacity, summed over
     /// all classes and threads, at any instant. A return that would exceed
-    /// it frees the buffer (counted as `rejected_budget`). 0 keeps nothing.
+    /// it frees the buffer (counted as `rejected_budget`).
+    ///
+    /// It must hold at least one buffer of the largest class (`max_class`),
+    /// or [`build`](Self::build) refuses the configuration: a smaller budget
+    /// would silently keep nothing of the top classes. 0 is accepted and
+    /// keeps nothing at all.
+    ///
+    /// ```
+    /// use poolkit::buf::BufPool;
+    ///
+    /// // 1 MiB cannot hold one buffer of the default 16 MiB top class.
+    /// let err = BufPool::builder().max_retained_bytes(1 << 20).build().unwrap_err();
+    /// assert_eq!(err.field(), "max_retained_bytes");
+    /// // Lower the top class with it: classes up to 256 KiB, 1 MiB kept at most.
+    /// let pool = BufPool::builder()
+    ///     .max_class(256 << 10)
+    ///     .max_retained_bytes(1 << 20)
+    ///     .build()?;
+    /// assert_eq!(pool.max_retained_bytes(), 1 << 20);
+    /// # Ok::<(), poolkit::buf::BufConfigError>(())
+    /// ```
     pub fn max_retained_bytes(mut self, bytes: usize) -> Self {
         self.max_retained_bytes = bytes;
         self
@@ -98,8 +118,8 @@ impl BufPoolBuilder {
     ///
     /// [`BufConfigError`] naming the field at fault when a class size is not
     /// a power of two, `max_class` is below `min_class` or above
-    /// [`MAX_CLASS_LIMIT`], or `thread_cache_bytes` exceeds
-    /// `max_retained_bytes`.
+    /// [`MAX_CLASS_LIMIT`], `max_retained_bytes` is neither 0 nor at least
+    /// `max_class`, or `thread_cache_bytes` exceeds `max_retained_bytes`.
     pub fn build(self) -> Result<BufPool, BufConfigError> {
         if !self.min_class.is_power_of_two() {
             return Err(BufConfigError::NotPowerOfTwo {
@@ -123,6 +143,12 @@ impl BufPoolBuilder {
         if self.max_class < self.min_class {
             return Err(BufConfigError::MaxBelowMin {
                 min_class: self.min_class,
+                max_class: self.max_class,
+            });
+        }
+        if self.max_retained_bytes != 0 && self.max_retained_bytes < self.max_class {
+            return Err(BufConfigError::BudgetBelowMaxClass {
+                max_retained_bytes: self.max_retained_bytes,
                 max_class: self.max_class,
             });
         }
@@ -182,16 +208,26 @@ pub enum BufConfigError {
         /// The largest class asked for.
         max_class: usize,
     },
+    /// `max_retained_bytes` is not 0 but cannot hold one buffer of the
+    /// largest class: the top classes would keep nothing.
+    BudgetBelowMaxClass {
+        /// The byte budget asked for.
+        max_retained_bytes: usize,
+        /// The largest class asked for.
+        max_class: usize,
+    },
 }
 
 impl BufConfigError {
     /// The name of the builder method at fault (`max_class` for
-    /// [`MaxBelowMin`](Self::MaxBelowMin)).
+    /// [`MaxBelowMin`](Self::MaxBelowMin), `max_retained_bytes` for
+    /// [`BudgetBelowMaxClass`](Self::BudgetBelowMaxClass)).
     pub fn field(&self) -> &'static str {
         match self {
             BufConfigError::NotPowerOfTwo { field, .. }
             | BufConfigError::TooLarge { field, .. } => field,
             BufConfigError::MaxBelowMin { .. } => "max_class",
+            BufConfigError::BudgetBelowMaxClass { .. } => "max_retained_bytes",
         }
     }
 }
@@ -214,6 +250,16 @@ impl fmt::Display for BufConfigError {
                 f,
                 "invalid buffer pool configuration: `max_class` ({max_class}) is below \
                  `min_class` ({min_class})"
+            ),
+            BufConfigError::BudgetBelowMaxClass {
+                max_retained_bytes,
+                max_class,
+            } => write!(
+                f,
+                "invalid buffer pool configuration: `max_retained_bytes` ({max_retained_bytes}) \
+                 cannot hold one buffer of the largest class, `max_class` ({max_class}): raise \
+                 `max_retained_bytes`, lower `max_class`, or set `max_retained_bytes` to 0 to \
+                 keep nothing"
             ),
         }
     }

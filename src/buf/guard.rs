@@ -12,9 +12,11 @@ use super::{Buf, BufPool};
 ///
 /// It dereferences to `Vec<u8>`, so every `Vec` method works, and it
 /// implements [`io::Write`], `AsRef<[u8]>`, `AsMut<[u8]>`, `Debug` and, with
-/// feature `bytes`, `bytes::BufMut`. Guard operations are associated
-/// functions ([`PooledBuf::detach`], `PooledBuf::freeze`) so they never
-/// shadow a `Vec` method.
+/// feature `bytes`, `bytes::BufMut`. Guard operations that a `Vec` could
+/// also have are associated functions ([`PooledBuf::detach`],
+/// [`PooledBuf::pool`]) so they never shadow a `Vec` method; `freeze`
+/// (feature `bytes`, on `'static` guards) is a method, as `Vec<u8>` has
+/// none.
 ///
 /// On drop the buffer is cleared and kept in the class of its *current*
 /// capacity (a buffer that grew moves up a class; one larger than the top

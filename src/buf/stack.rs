@@ -29,9 +29,13 @@ use super::{BufPool, PooledBuf};
 ///   [`StackBuf::new_in`]) and copies the inline bytes into it; from then on
 ///   the `StackBuf` writes into that buffer, which goes back to the pool
 ///   when the `StackBuf` drops. Once the pool is warm, spilling allocates
-///   nothing (checked by `tests/buf_stack_alloc_spill.rs`). A spilled
-///   buffer that must grow grows like a `Vec` (an allocation) and goes back
-///   to the pool class of its new capacity.
+///   nothing (checked by `tests/buf_stack_alloc_spill.rs`).
+/// - **Growing**: a spilled buffer that is full grows through the same pool:
+///   the `StackBuf` takes a buffer of at least `max(2 × capacity, needed)`
+///   (the next class up), copies its bytes and gives the old buffer back to
+///   its class. A warm loop that spills and grows allocates nothing (checked
+///   by `tests/buf_stack_alloc_grow.rs`), where a `Vec`-style reallocation
+///   would leave the smaller classes empty and miss on every round.
 /// - [`clear`](StackBuf::clear) keeps the spilled buffer: a `StackBuf`
 ///   reused in a loop spills at most once.
 /// - **Size**: on 64-bit targets, `size_of::<StackBuf<N>>()` is `N + 1`
@@ -51,11 +55,10 @@ use super::{BufPool, PooledBuf};
 /// # Examples
 ///
 /// ```
-/// use std::fmt::Write;
 /// use poolkit::buf::StackBuf;
 ///
 /// let mut key = StackBuf::<32>::new();
-/// write!(key, "user:{}:{}", 42, "email").unwrap();
+/// write!(key, "user:{}:{}", 42, "email").unwrap(); // no trait import needed
 /// assert_eq!(key.as_str(), Ok("user:42:email"));
 /// assert!(key.is_inline());
 /// assert_eq!(key.capacity(), 32);
@@ -311,7 +314,8 @@ impl<const N: usize> StackBuf<N> {
                 bytes[*len] = byte;
                 *len += 1;
             }
-            Storage::Spilled(spilled) => spilled.push(byte),
+            Storage::Spilled(spilled) if spilled.len() < spilled.capacity() => spilled.push(byte),
+            Storage::Spilled(_) => self.grow_and_extend(&[byte]),
             Storage::Inline { .. } => self.spill_and_extend(&[byte]),
         }
     }
@@ -338,9 +342,41 @@ impl<const N: usize> StackBuf<N> {
                 bytes[*len..end].copy_from_slice(data);
                 *len = end;
             }
-            Storage::Spilled(spilled) => spilled.extend_from_slice(data),
+            Storage::Spilled(spilled) if data.len() <= spilled.capacity() - spilled.len() => {
+                spilled.extend_from_slice(data)
+            }
+            Storage::Spilled(_) => self.grow_and_extend(data),
             Storage::Inline { .. } => self.spill_and_extend(data),
         }
+    }
+
+    /// Writes formatted text, as `write!(buf, ...)` does: an inherent
+    /// method, so `write!` works on a `StackBuf` with `std::fmt::Write`,
+    /// `std::io::Write`, both or neither in scope (with both, and no
+    /// inherent method, the call would be ambiguous). Spills like
+    /// [`extend_from_slice`](Self::extend_from_slice).
+    ///
+    /// # Errors
+    ///
+    /// Never: the `Result` is there so that `write!(..).unwrap()` and `?`
+    /// in a function returning `fmt::Result` read as usual. (A `Display`
+    /// impl that itself returns an error is passed on.)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::fmt::Write as _;
+    /// use std::io::Write as _; // both in scope: `write!` still resolves
+    /// use poolkit::buf::StackBuf;
+    ///
+    /// let mut line = StackBuf::<32>::new();
+    /// write!(line, "{} {}", "GET", "/index.html")?;
+    /// assert_eq!(line.as_str(), Ok("GET /index.html"));
+    /// # Ok::<(), std::fmt::Error>(())
+    /// ```
+    #[inline]
+    pub fn write_fmt(&mut self, args: fmt::Arguments<'_>) -> fmt::Result {
+        fmt::Write::write_fmt(self, args)
     }
 
     /// Shortens the buffer to `new_len` bytes; does nothing if it is not
@@ -397,6 +433,26 @@ impl<const N: usize> StackBuf<N> {
         spilled.extend_from_slice(&bytes[..*len]);
         spilled.extend_from_slice(data);
         self.storage = Storage::Spilled(spilled);
+    }
+
+    /// Moves the spilled bytes and `data` into a larger buffer from the same
+    /// pool; the old buffer goes back to its class. Only called when spilled
+    /// and `data` does not fit.
+    #[cold]
+    #[inline(never)]
+    fn grow_and_extend(&mut self, data: &[u8]) {
+        let Storage::Spilled(old) = &self.storage else {
+            unreachable!("grow_and_extend is only called on a spilled buffer");
+        };
+        let needed = old
+            .len()
+            .checked_add(data.len())
+            .expect("two slices' lengths fit in usize");
+        let mut grown = spill::grow(old, needed);
+        grown.extend_from_slice(old);
+        grown.extend_from_slice(data);
+        // The old buffer drops here: back to the class of its capacity.
+        self.storage = Storage::Spilled(grown);
     }
 
     /// The bytes as a plain `Vec<u8>`. A spilled buffer is detached from its
