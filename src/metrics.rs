@@ -25,7 +25,7 @@
 //! | `poolkit_pool_returns_total` | counter | `pool` | [`PoolStats::returns`] |
 //! | `poolkit_pool_puts_total` | counter | `pool` | [`PoolStats::puts`] |
 //! | `poolkit_pool_stored_total` | counter | `pool`, `tier` = `local` / `shared` | [`PoolStats::stored_local`], [`PoolStats::stored_shared`] |
-//! | `poolkit_pool_dropped_total` | counter | `pool`, `reason` = `rejected` / `full` / `budget` / `hook_panic` / `unwinding` | [`PoolStats::rejected`], [`PoolStats::dropped_full`], [`PoolStats::over_budget`], [`PoolStats::hook_panics`], [`PoolStats::discarded_unwinding`] |
+//! | `poolkit_pool_dropped_total` | counter | `pool`, `reason` = `rejected` / `full` / `budget` / `hook_panic` / `unwinding` | [`PoolStats::rejected`], [`PoolStats::dropped_full`], [`PoolStats::refused_budget`], [`PoolStats::hook_panics`], [`PoolStats::discarded_unwinding`] |
 //! | `poolkit_pool_detached_total` | counter | `pool` | [`PoolStats::detached`] |
 //! | `poolkit_pool_trimmed_total` | counter | `pool` | [`PoolStats::trimmed`] |
 //! | `poolkit_pool_retained_objects` | gauge | `pool` | [`PoolStats::retained`] |
@@ -36,10 +36,10 @@
 //! | `poolkit_buf_pool_hits_total` | counter | `pool` | [`BufStats::hits`] |
 //! | `poolkit_buf_pool_misses_total` | counter | `pool` | [`BufStats::misses`] (class buffers allocated) |
 //! | `poolkit_buf_pool_oversize_total` | counter | `pool` | [`BufStats::oversize`] (requests above the top class) |
-//! | `poolkit_buf_pool_dropped_total` | counter | `pool`, `reason` = `budget` / `full` / `size` / `unwinding` | [`BufStats::rejected_budget`], [`BufStats::rejected_full`], [`BufStats::rejected_size`], [`BufStats::discarded_unwinding`] |
+//! | `poolkit_buf_pool_dropped_total` | counter | `pool`, `reason` = `budget` / `full` / `rejected` / `unwinding` | [`BufStats::refused_budget`], [`BufStats::dropped_full`], [`BufStats::rejected`], [`BufStats::discarded_unwinding`] |
 //! | `poolkit_buf_pool_detached_total` | counter | `pool` | [`BufStats::detached`] |
 //! | `poolkit_buf_pool_trimmed_total` | counter | `pool` | [`BufStats::trimmed`] |
-//! | `poolkit_buf_pool_retained_buffers` | gauge | `pool` | [`BufStats::retained_buffers`] |
+//! | `poolkit_buf_pool_retained_buffers` | gauge | `pool` | [`BufStats::retained`] |
 //! | `poolkit_buf_pool_retained_bytes` | gauge | `pool` | [`BufStats::retained_bytes`] |
 //! | `poolkit_buf_pool_reserved_bytes` | gauge | `pool` | [`BufStats::reserved_bytes`] |
 //! | `poolkit_buf_pool_max_retained_bytes` | gauge | `pool` | [`BufStats::max_retained_bytes`] |
@@ -133,7 +133,7 @@ pub fn publish_pool_stats(name: &str, stats: &PoolStats) {
     let dropped = "poolkit_pool_dropped_total";
     total_by(dropped, "reason", "rejected", stats.rejected);
     total_by(dropped, "reason", "full", stats.dropped_full);
-    total_by(dropped, "reason", "budget", stats.over_budget);
+    total_by(dropped, "reason", "budget", stats.refused_budget);
     total_by(dropped, "reason", "hook_panic", stats.hook_panics);
     total_by(dropped, "reason", "unwinding", stats.discarded_unwinding);
     total("poolkit_pool_detached_total", stats.detached);
@@ -175,9 +175,9 @@ pub fn publish_buf_pool_stats(name: &str, stats: &BufStats) {
     total("poolkit_buf_pool_misses_total", stats.misses);
     total("poolkit_buf_pool_oversize_total", stats.oversize);
     for (reason, value) in [
-        ("budget", stats.rejected_budget),
-        ("full", stats.rejected_full),
-        ("size", stats.rejected_size),
+        ("budget", stats.refused_budget),
+        ("full", stats.dropped_full),
+        ("rejected", stats.rejected),
         ("unwinding", stats.discarded_unwinding),
     ] {
         counter!("poolkit_buf_pool_dropped_total", "pool" => name.clone(), "reason" => reason)
@@ -185,7 +185,7 @@ pub fn publish_buf_pool_stats(name: &str, stats: &BufStats) {
     }
     total("poolkit_buf_pool_detached_total", stats.detached);
     total("poolkit_buf_pool_trimmed_total", stats.trimmed);
-    level("poolkit_buf_pool_retained_buffers", stats.retained_buffers);
+    level("poolkit_buf_pool_retained_buffers", stats.retained);
     level("poolkit_buf_pool_retained_bytes", stats.retained_bytes);
     level("poolkit_buf_pool_reserved_bytes", stats.reserved_bytes);
     level(

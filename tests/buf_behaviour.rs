@@ -59,9 +59,9 @@ fn a_grown_buffer_moves_up_to_the_class_of_its_capacity() {
     buf.resize(70_000, 7);
     let capacity = buf.capacity();
     drop(buf);
-    assert_eq!(class_stats(&pool, 4096).retained_buffers, 0);
+    assert_eq!(class_stats(&pool, 4096).retained, 0);
     let kept = class_stats(&pool, 65536);
-    assert_eq!((kept.retained_buffers, kept.retained_bytes), (1, capacity));
+    assert_eq!((kept.retained, kept.retained_bytes), (1, capacity));
     // It now serves a 64 KiB request.
     let again = pool.get(65536);
     assert_eq!(again.capacity(), capacity);
@@ -78,7 +78,7 @@ fn buffers_larger_than_the_top_class_are_freed() {
     assert_eq!(oversize.capacity(), (1 << 20) + 1);
     drop(oversize);
     let stats = pool.stats();
-    assert_eq!((stats.oversize, stats.rejected_size), (1, 2));
+    assert_eq!((stats.oversize, stats.rejected), (1, 2));
     assert_eq!(stats.retained_bytes, 0);
     assert_eq!(stats.gets, stats.hits + stats.misses + stats.oversize);
 }
@@ -96,7 +96,7 @@ fn returns_beyond_the_budget_are_freed() {
     let stats = pool.stats();
     assert_eq!(stats.retained_bytes, 1 << 20, "{stats:?}");
     assert!(stats.reserved_bytes <= 1 << 20);
-    assert_eq!(stats.rejected_budget, 2);
+    assert_eq!(stats.refused_budget, 2);
 }
 
 #[test]
@@ -106,7 +106,7 @@ fn a_zero_budget_keeps_nothing() {
     drop(pool.get(64));
     let stats = pool.stats();
     assert_eq!(
-        (stats.misses, stats.retained_bytes, stats.rejected_budget),
+        (stats.misses, stats.retained_bytes, stats.refused_budget),
         (2, 0, 2)
     );
 }
@@ -116,12 +116,12 @@ fn two_trims_free_what_was_not_reused() {
     let pool = BufPool::new();
     let burst: Vec<_> = (0..40).map(|i| pool.get(64 << (i % 12))).collect();
     drop(burst);
-    let kept = pool.stats().retained_buffers;
+    let kept = pool.stats().retained;
     assert!(kept > 0);
     assert_eq!(pool.trim(), 0); // all old now
     drop(pool.get(64)); // one reused: young again
     assert_eq!(pool.trim(), kept - 1);
-    assert_eq!(pool.stats().retained_buffers, 1);
+    assert_eq!(pool.stats().retained, 1);
     assert_eq!(pool.trim(), 1);
     let stats = pool.stats();
     assert_eq!((stats.retained_bytes, stats.reserved_bytes), (0, 0));
@@ -143,13 +143,13 @@ fn another_threads_cache_is_trimmed_at_its_next_use() {
             done.send(()).unwrap();
         });
         from_worker.recv().unwrap();
-        assert_eq!(class_stats(pool, 4096).retained_buffers, 1);
+        assert_eq!(class_stats(pool, 4096).retained, 1);
         pool.trim();
         pool.trim();
-        assert_eq!(class_stats(pool, 4096).retained_buffers, 1); // not yet
+        assert_eq!(class_stats(pool, 4096).retained, 1); // not yet
         to_worker.send(()).unwrap();
         from_worker.recv().unwrap();
-        assert_eq!(class_stats(pool, 4096).retained_buffers, 0);
+        assert_eq!(class_stats(pool, 4096).retained, 0);
     });
 }
 
@@ -174,10 +174,10 @@ fn a_guard_dropped_while_panicking_frees_its_buffer() {
     }));
     assert!(result.is_err());
     let stats = pool.stats();
-    assert_eq!((stats.discarded_unwinding, stats.retained_buffers), (1, 0));
+    assert_eq!((stats.discarded_unwinding, stats.retained), (1, 0));
     // The pool still works.
     drop(pool.get(64));
-    assert_eq!(pool.stats().retained_buffers, 1);
+    assert_eq!(pool.stats().retained, 1);
 }
 
 #[test]
@@ -187,7 +187,7 @@ fn detach_keeps_the_buffer_out_of_the_pool() {
     let b: Vec<u8> = OwnedPooledBuf::detach(pool.get_owned(64));
     assert_eq!((a.capacity(), b.capacity()), (64, 64));
     let stats = pool.stats();
-    assert_eq!((stats.detached, stats.retained_buffers), (2, 0));
+    assert_eq!((stats.detached, stats.retained), (2, 0));
 }
 
 #[test]
@@ -200,7 +200,7 @@ fn storage_taken_out_of_the_guard_is_neither_kept_nor_counted() {
     assert_eq!((storage.capacity(), &storage[..]), (1024, &b"mine"[..]));
     let stats = pool.stats();
     assert_eq!(
-        (stats.retained_buffers, stats.rejected_size, stats.detached),
+        (stats.retained, stats.rejected, stats.detached),
         (0, 0, 0),
         "{stats:?}"
     );

@@ -46,7 +46,7 @@ fn a_budget_of_exactly_the_top_class_keeps_one_buffer_of_it() {
     drop(burst);
     let stats = pool.stats();
     assert_eq!(stats.retained_bytes, 1 << 20, "{stats:?}");
-    assert_eq!(stats.rejected_budget, 3, "{stats:?}");
+    assert_eq!(stats.refused_budget, 3, "{stats:?}");
     // The kept one serves the next request of that class.
     drop(pool.get(1 << 20));
     assert_eq!(pool.stats().hits, 1);

@@ -86,7 +86,7 @@ fn check_bounds(pool: &BufPool, stats: &BufStats) -> Result<(), TestCaseError> {
     prop_assert_eq!(stats.gets, stats.hits + stats.misses + stats.oversize);
     let mut sum = 0;
     for class in &stats.classes {
-        let n = class.retained_buffers;
+        let n = class.retained;
         prop_assert!(
             (n * class.size..=n * (2 * class.size - 1)).contains(&class.retained_bytes),
             "class {:?}",
@@ -105,9 +105,9 @@ fn class_state(stats: &BufStats) -> Vec<(usize, usize, u64)> {
         .iter()
         .map(|c| {
             (
-                c.retained_buffers,
+                c.retained,
                 c.retained_bytes,
-                c.rejected_budget + c.rejected_full,
+                c.refused_budget + c.dropped_full,
             )
         })
         .collect()
@@ -160,7 +160,7 @@ fn run(config: Config, ops: Vec<Op>) -> Result<(), TestCaseError> {
                     // Shrunk to nothing: there is no storage to give back.
                     None if capacity == 0 => prop_assert_eq!(old, new),
                     None => {
-                        prop_assert_eq!(after.rejected_size, before.rejected_size + 1);
+                        prop_assert_eq!(after.rejected, before.rejected + 1);
                         prop_assert_eq!(old, new);
                     }
                     Some(size) => {

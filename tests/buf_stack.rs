@@ -174,12 +174,12 @@ fn spills_into_the_given_pool_and_gives_the_buffer_back_on_drop() {
     // 2 × N = 32: the 64-byte class, the smallest by default.
     assert_eq!(buf.capacity(), 64);
     drop(buf);
-    assert_eq!(pool.stats().retained_buffers, 1);
+    assert_eq!(pool.stats().retained, 1);
     // The next spill reuses it.
     let mut again = StackBuf::<16>::new_in(pool);
     again.extend_from_slice(&[1; 17]);
     let stats = pool.stats();
-    assert_eq!((stats.hits, stats.retained_buffers), (1, 0));
+    assert_eq!((stats.hits, stats.retained), (1, 0));
 }
 
 #[test]
@@ -222,5 +222,5 @@ fn into_vec_detaches_a_spilled_buffer_without_copying() {
     let vec = spilled.into_vec();
     assert_eq!(vec.as_ptr(), address);
     assert_eq!(vec, b"spilled");
-    assert_eq!(pool.stats().retained_buffers, 0);
+    assert_eq!(pool.stats().retained, 0);
 }

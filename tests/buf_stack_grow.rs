@@ -21,7 +21,7 @@ fn retained_128_to_1k(pool: &BufPool) -> Vec<usize> {
         .classes
         .iter()
         .filter(|c| (128..=1024).contains(&c.size))
-        .map(|c| c.retained_buffers)
+        .map(|c| c.retained)
         .collect()
 }
 

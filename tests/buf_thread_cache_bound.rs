@@ -79,10 +79,10 @@ fn a_thread_keeps_at_most_its_stacks_and_thread_cache_bytes() {
     );
     for class in &stats.classes {
         assert!(
-            class.retained_buffers <= documented_stack(class.size),
+            class.retained <= documented_stack(class.size),
             "class {}: {} buffers",
             class.size,
-            class.retained_buffers
+            class.retained
         );
     }
     // The classes below 256 KiB together hold far less than 32 MiB, so their
@@ -90,7 +90,7 @@ fn a_thread_keeps_at_most_its_stacks_and_thread_cache_bytes() {
     // respected.
     for class in stats.classes.iter().filter(|c| c.size < 262_144) {
         assert_eq!(
-            class.retained_buffers,
+            class.retained,
             documented_stack(class.size),
             "class {}",
             class.size

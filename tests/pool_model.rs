@@ -788,12 +788,13 @@ impl Run {
 
         // Identities.
         assert_eq!(s.gets, s.local_hits + s.shared_hits + s.misses, "{s:?}");
+        assert_eq!(s.hits, s.local_hits + s.shared_hits, "{s:?}");
         assert_eq!(
             s.returns,
             s.stored_local
                 + s.stored_shared
                 + s.rejected
-                + s.over_budget
+                + s.refused_budget
                 + s.dropped_full
                 + s.hook_panics,
             "{s:?}"

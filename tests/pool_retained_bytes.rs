@@ -101,13 +101,13 @@ fn a_return_over_the_budget_is_dropped_and_counted() {
     big.grow_to(5000);
     drop(big);
     let s = pool.stats();
-    assert_eq!((s.over_budget, s.retained, s.retained_bytes), (1, 0, 0));
+    assert_eq!((s.refused_budget, s.retained, s.retained_bytes), (1, 0, 0));
     assert_eq!(live.load(Ordering::Relaxed), 0, "the big one was freed");
     // Ten of eleven small ones fit, and no more.
     let smalls: Vec<_> = (0..11).map(|_| pool.get()).collect();
     drop(smalls);
     let s = pool.stats();
-    assert_eq!(s.over_budget, 1 + 1, "{s:?}");
+    assert_eq!(s.refused_budget, 1 + 1, "{s:?}");
     assert_eq!(s.retained_bytes, 1000);
     assert_eq!(live.load(Ordering::Relaxed), 1000);
     assert_eq!(
@@ -115,7 +115,7 @@ fn a_return_over_the_budget_is_dropped_and_counted() {
         s.stored_local
             + s.stored_shared
             + s.rejected
-            + s.over_budget
+            + s.refused_budget
             + s.dropped_full
             + s.hook_panics
     );
@@ -161,7 +161,7 @@ fn budget_holds_across_threads(local_capacity: usize, shared_capacity: usize) {
     assert_eq!(s.outstanding, 0);
     assert!(live <= LIMIT, "{live} bytes kept, budget {LIMIT}: {s:?}");
     assert_eq!(s.retained_bytes as usize, live, "{s:?}");
-    assert!(s.over_budget > 0, "the budget never bound: {s:?}");
+    assert!(s.refused_budget > 0, "the budget never bound: {s:?}");
     assert!(s.retained > 0 && s.local_hits + s.shared_hits > 0, "{s:?}");
 }
 

@@ -86,14 +86,11 @@ fn a_buffer_dropped_after_the_thread_released_its_id_is_kept_and_trimmed() {
     })
     .join()
     .unwrap();
-    assert_eq!(pool.stats().retained_buffers, 2);
+    assert_eq!(pool.stats().retained, 2);
     pool.trim();
     pool.trim();
     let s = pool.stats();
-    assert_eq!(
-        (s.retained_buffers, s.retained_bytes, s.reserved_bytes),
-        (0, 0, 0)
-    );
+    assert_eq!((s.retained, s.retained_bytes, s.reserved_bytes), (0, 0, 0));
 }
 
 /// A pool dropped and another built in the same place: the new pool must

@@ -22,6 +22,7 @@ fn pool_stats_serialize_every_counter_and_the_hit_ratio() {
     let value = serde_json::to_value(stats).unwrap();
     let counters = [
         ("gets", stats.gets),
+        ("hits", stats.hits),
         ("local_hits", stats.local_hits),
         ("shared_hits", stats.shared_hits),
         ("misses", stats.misses),
@@ -30,7 +31,7 @@ fn pool_stats_serialize_every_counter_and_the_hit_ratio() {
         ("stored_local", stats.stored_local),
         ("stored_shared", stats.stored_shared),
         ("rejected", stats.rejected),
-        ("over_budget", stats.over_budget),
+        ("refused_budget", stats.refused_budget),
         ("dropped_full", stats.dropped_full),
         ("hook_panics", stats.hook_panics),
         ("discarded_unwinding", stats.discarded_unwinding),
@@ -163,7 +164,7 @@ fn buffer_pool_stats_serialize_totals_classes_and_the_hit_ratio() {
     assert_eq!(value["hits"], 3);
     assert_eq!(value["misses"], 2);
     assert_eq!(value["oversize"], 0);
-    assert_eq!(value["retained_buffers"], 2);
+    assert_eq!(value["retained"], 2);
     assert_eq!(value["retained_bytes"], stats.retained_bytes);
     assert_eq!(value["max_retained_bytes"], stats.max_retained_bytes);
     assert_eq!(value["hit_ratio"], 0.6);
@@ -187,4 +188,40 @@ fn buffer_pool_configuration_errors_serialize_with_their_fields() {
     let value = serde_json::to_value(&error).unwrap();
     assert_eq!(value["not_power_of_two"]["field"], "min_class", "{value}");
     assert_eq!(value["not_power_of_two"]["value"], 100);
+}
+
+/// Both pools name the same events the same way, in Rust and serialized:
+/// a dashboard reads one set of names for either pool.
+#[test]
+fn both_pools_share_one_vocabulary() {
+    let pool = poolkit::Pool::new(Vec::<u8>::new);
+    drop(pool.get());
+    let bufs = poolkit::buf::BufPool::new();
+    drop(bufs.get(100));
+    let pool_value = serde_json::to_value(pool.stats()).unwrap();
+    let buf_value = serde_json::to_value(bufs.stats()).unwrap();
+    for name in [
+        "gets",
+        "hits",
+        "misses",
+        "rejected",
+        "refused_budget",
+        "dropped_full",
+        "discarded_unwinding",
+        "detached",
+        "trimmed",
+        "retained",
+        "retained_bytes",
+    ] {
+        assert!(
+            pool_value.get(name).is_some(),
+            "pool stats lack {name}: {pool_value}"
+        );
+        assert!(
+            buf_value.get(name).is_some(),
+            "buffer stats lack {name}: {buf_value}"
+        );
+    }
+    assert_eq!(pool_value["retained"], 1);
+    assert_eq!(buf_value["retained"], 1);
 }

@@ -70,7 +70,7 @@ fn two_trims_free_what_exited_threads_kept_in_the_buffer_pool() {
     pool.trim();
     let s = pool.stats();
     assert_eq!(
-        (s.retained_buffers, s.retained_bytes, s.reserved_bytes),
+        (s.retained, s.retained_bytes, s.reserved_bytes),
         (0, 0, 0),
         "nothing kept and no budget held: {s:?}"
     );

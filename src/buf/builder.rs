@@ -75,7 +75,7 @@ impl BufPoolBuilder {
     /// The byte budget (default [`DEFAULT_MAX_RETAINED_BYTES`]): the pool
     /// never keeps more than this many bytes of buffer capacity, summed over
     /// all classes and threads, at any instant. A return that would exceed
-    /// it frees the buffer (counted as `rejected_budget`).
+    /// it frees the buffer (counted as `refused_budget`).
     ///
     /// It must hold at least one buffer of the largest class (`max_class`),
     /// or [`build`](Self::build) refuses the configuration: a smaller budget

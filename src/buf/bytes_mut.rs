@@ -95,7 +95,7 @@ impl BufPool {
     /// let mut buf = pool.get_bytes_mut_owned(64);
     /// buf.extend_from_slice(b"encoded");
     /// std::thread::spawn(move || assert_eq!(&buf[..], b"encoded")).join().unwrap();
-    /// assert_eq!(pool.stats().retained_buffers, 1); // back, from the other thread
+    /// assert_eq!(pool.stats().retained, 1); // back, from the other thread
     /// ```
     #[inline]
     #[track_caller]
@@ -175,7 +175,7 @@ fn unbox(mut buf: Buf) -> (BytesMut, Option<Buf>) {
 /// out.put_slice(b"header|body");
 /// let header = out.split_to(7).freeze(); // shares the storage
 /// drop(out); // not given back: `header` still uses the storage
-/// assert_eq!((pool.stats().retained_buffers, pool.stats().detached), (0, 1));
+/// assert_eq!((pool.stats().retained, pool.stats().detached), (0, 1));
 /// assert_eq!(&header[..], b"header|");
 /// ```
 #[must_use = "dropping the guard gives the storage straight back to the pool"]

@@ -91,9 +91,9 @@ impl OwnedPooledBuf {
     /// msg.extend_from_slice(b"hello");
     /// let frozen = msg.freeze();
     /// let copy = frozen.clone();
-    /// assert_eq!(pool.stats().retained_buffers, 0); // in use
+    /// assert_eq!(pool.stats().retained, 0); // in use
     /// drop((frozen, copy));
-    /// assert_eq!(pool.stats().retained_buffers, 1); // back
+    /// assert_eq!(pool.stats().retained, 1); // back
     /// ```
     pub fn freeze(self) -> Bytes {
         if self.is_empty() {

@@ -44,7 +44,7 @@ use super::{Buf, BufPool};
 /// let kept: Vec<u8> = PooledBuf::detach(pool.get(1000)); // or keep it for good
 /// assert_eq!(kept.capacity(), 1024); // the same buffer again
 /// let stats = pool.stats();
-/// assert_eq!((stats.hits, stats.detached, stats.retained_buffers), (1, 1, 0));
+/// assert_eq!((stats.hits, stats.detached, stats.retained), (1, 1, 0));
 /// # Ok::<(), std::io::Error>(())
 /// ```
 #[must_use = "dropping the guard gives the buffer straight back to the pool"]
@@ -96,7 +96,7 @@ impl<'a> PooledBuf<'a> {
 /// buf.extend_from_slice(b"made here");
 /// let len = std::thread::spawn(move || buf.len()).join().unwrap(); // returned there
 /// assert_eq!(len, 9);
-/// assert_eq!(pool.stats().retained_buffers, 1);
+/// assert_eq!(pool.stats().retained, 1);
 /// ```
 #[must_use = "dropping the guard gives the buffer straight back to the pool"]
 pub struct OwnedPooledBuf {

@@ -108,7 +108,7 @@ impl ThreadCache {
         }
         let bytes = buf.capacity();
         self.retained.set(self.retained.get() - bytes);
-        counters.retained_buffers.set(len);
+        counters.retained.set(len);
         counters
             .retained_bytes
             .set(counters.retained_bytes.read() - bytes);
@@ -143,7 +143,7 @@ impl ThreadCache {
         stack.len.set(len + 1);
         self.retained.set(retained);
         let counters = &*stack.counters;
-        counters.retained_buffers.set(len + 1);
+        counters.retained.set(len + 1);
         counters
             .retained_bytes
             .set(counters.retained_bytes.read() + bytes);
@@ -230,7 +230,7 @@ impl ThreadCache {
                 for _ in 0..victims {
                     counters.trimmed.bump();
                 }
-                counters.retained_buffers.set(kept);
+                counters.retained.set(kept);
                 counters
                     .retained_bytes
                     .set(counters.retained_bytes.read() - class_freed);

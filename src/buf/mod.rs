@@ -61,7 +61,7 @@
 //! trim it applies (and a trim applies it for a thread that exited).
 //! Consequence: credit held by a live thread that stopped using the pool is
 //! unavailable to others until that thread uses the pool again or exits,
-//! so returns may be refused (`rejected_budget`) while the sum of kept bytes
+//! so returns may be refused (`refused_budget`) while the sum of kept bytes
 //! is below the budget; never the other way round.
 //!
 //! # Aging: `trim`
@@ -347,7 +347,7 @@ impl BufPool {
                     ClassStats {
                         size: self.classes.size(class),
                         trimmed: shared.trimmed(),
-                        retained_buffers: shared.len(),
+                        retained: shared.len(),
                         retained_bytes: shared.bytes(),
                         ..ClassStats::default()
                     }
@@ -588,7 +588,7 @@ impl BufPool {
             return;
         }
         let Some(class) = self.classes.for_return(buf.capacity()) else {
-            self.tally(local, |c| &c.rejected_size);
+            self.tally(local, |c| &c.rejected);
             return;
         };
         buf.clear();
@@ -603,8 +603,8 @@ impl BufPool {
     fn give_back_shared(&self, local: Option<&ThreadCache>, class: usize, buf: Buf) {
         match self.shared[class].push(buf, &self.budget) {
             Ok(()) => {}
-            Err(Refused::Budget) => self.tally(local, |c| &c.classes[class].rejected_budget),
-            Err(Refused::Full) => self.tally(local, |c| &c.classes[class].rejected_full),
+            Err(Refused::Budget) => self.tally(local, |c| &c.classes[class].refused_budget),
+            Err(Refused::Full) => self.tally(local, |c| &c.classes[class].dropped_full),
         }
     }
 

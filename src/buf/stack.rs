@@ -133,7 +133,7 @@ impl<const N: usize> StackBuf<N> {
     /// key.extend_from_slice(b"more than eight bytes");
     /// assert!(!key.is_inline());
     /// drop(key); // its buffer goes back to KEYS
-    /// assert_eq!(KEYS.stats().retained_buffers, 1);
+    /// assert_eq!(KEYS.stats().retained, 1);
     /// ```
     #[inline]
     #[must_use]

@@ -53,10 +53,10 @@ impl Gauge {
 pub(crate) struct ClassCounters {
     pub(crate) gets: Counter,
     pub(crate) misses: Counter,
-    pub(crate) rejected_budget: Counter,
-    pub(crate) rejected_full: Counter,
+    pub(crate) refused_budget: Counter,
+    pub(crate) dropped_full: Counter,
     pub(crate) trimmed: Counter,
-    pub(crate) retained_buffers: Gauge,
+    pub(crate) retained: Gauge,
     pub(crate) retained_bytes: Gauge,
 }
 
@@ -69,7 +69,7 @@ pub(crate) struct ThreadCounters {
     /// counters directly (no second lookup by class).
     pub(crate) classes: Box<[Arc<ClassCounters>]>,
     pub(crate) oversize: Counter,
-    pub(crate) rejected_size: Counter,
+    pub(crate) rejected: Counter,
     pub(crate) discarded_unwinding: Counter,
     pub(crate) detached: Counter,
 }
@@ -79,7 +79,7 @@ impl ThreadCounters {
         ThreadCounters {
             classes: (0..classes).map(|_| Arc::default()).collect(),
             oversize: Counter::default(),
-            rejected_size: Counter::default(),
+            rejected: Counter::default(),
             discarded_unwinding: Counter::default(),
             detached: Counter::default(),
         }
@@ -103,14 +103,14 @@ pub struct ClassStats {
     /// Requests that allocated a new buffer.
     pub misses: u64,
     /// Returns freed because keeping them would have broken the byte budget.
-    pub rejected_budget: u64,
+    pub refused_budget: u64,
     /// Returns freed because the thread cache and the shared tier of the
     /// class were full.
-    pub rejected_full: u64,
+    pub dropped_full: u64,
     /// Buffers freed by [`trim`](super::BufPool::trim).
     pub trimmed: u64,
     /// Buffers kept now.
-    pub retained_buffers: usize,
+    pub retained: usize,
     /// Bytes of capacity kept now.
     pub retained_bytes: usize,
 }
@@ -143,13 +143,13 @@ pub struct BufStats {
     /// Requests above the largest class: a plain allocation, freed on return.
     pub oversize: u64,
     /// Returns freed to keep the byte budget.
-    pub rejected_budget: u64,
+    pub refused_budget: u64,
     /// Returns freed because the class's tiers were full.
-    pub rejected_full: u64,
+    pub dropped_full: u64,
     /// Returns freed because their capacity fits no class (an oversize
     /// buffer, or one that grew past the largest class or shrank below the
     /// smallest).
-    pub rejected_size: u64,
+    pub rejected: u64,
     /// Buffers dropped unreturned because their guard dropped while its
     /// thread was panicking.
     pub discarded_unwinding: u64,
@@ -158,7 +158,7 @@ pub struct BufStats {
     /// Buffers freed by `trim`.
     pub trimmed: u64,
     /// Buffers kept now.
-    pub retained_buffers: usize,
+    pub retained: usize,
     /// Bytes of capacity kept now.
     pub retained_bytes: usize,
     /// Bytes of the budget reserved now: kept bytes plus threads' unused
@@ -173,14 +173,14 @@ impl BufStats {
         for (stats, c) in self.classes.iter_mut().zip(counters.classes.iter()) {
             stats.gets += c.gets.read();
             stats.misses += c.misses.read();
-            stats.rejected_budget += c.rejected_budget.read();
-            stats.rejected_full += c.rejected_full.read();
+            stats.refused_budget += c.refused_budget.read();
+            stats.dropped_full += c.dropped_full.read();
             stats.trimmed += c.trimmed.read();
-            stats.retained_buffers += c.retained_buffers.read();
+            stats.retained += c.retained.read();
             stats.retained_bytes += c.retained_bytes.read();
         }
         self.oversize += counters.oversize.read();
-        self.rejected_size += counters.rejected_size.read();
+        self.rejected += counters.rejected.read();
         self.discarded_unwinding += counters.discarded_unwinding.read();
         self.detached += counters.detached.read();
     }
@@ -192,10 +192,10 @@ impl BufStats {
             self.gets += class.gets;
             self.hits += class.hits;
             self.misses += class.misses;
-            self.rejected_budget += class.rejected_budget;
-            self.rejected_full += class.rejected_full;
+            self.refused_budget += class.refused_budget;
+            self.dropped_full += class.dropped_full;
             self.trimmed += class.trimmed;
-            self.retained_buffers += class.retained_buffers;
+            self.retained += class.retained;
             self.retained_bytes += class.retained_bytes;
         }
         self.gets += self.oversize;

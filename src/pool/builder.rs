@@ -205,7 +205,7 @@ impl<T: Send> PoolBuilder<T> {
     /// queue, as measured by [`Reset::heap_bytes`] (or the
     /// [`heap_bytes`](Self::heap_bytes) hook): a return that would take the
     /// pool past `limit` is dropped and counted in
-    /// [`PoolStats::over_budget`](crate::PoolStats::over_budget). By
+    /// [`PoolStats::refused_budget`](crate::PoolStats::refused_budget). By
     /// default there is no byte cap, only the object count bound.
     ///
     /// Objects that report 0 bytes are never refused. Each thread reserves
@@ -225,7 +225,7 @@ impl<T: Send> PoolBuilder<T> {
     /// big.reserve_exact(4 << 20); // this one grew to 4 MiB
     /// drop(big); // dropped, not kept
     /// let stats = pool.stats();
-    /// assert_eq!((stats.over_budget, stats.retained, stats.retained_bytes), (1, 0, 0));
+    /// assert_eq!((stats.refused_budget, stats.retained, stats.retained_bytes), (1, 0, 0));
     /// drop(pool.get()); // a small one is kept
     /// assert_eq!(pool.stats().retained, 1);
     /// ```

@@ -646,7 +646,7 @@ impl<T: Send> Pool<T> {
     #[cold]
     #[inline(never)]
     fn refuse_over_budget(tally: Tally<'_>, kept: Kept<T>) {
-        tally.bump(|c| &c.over_budget);
+        tally.bump(|c| &c.refused_budget);
         drop(kept);
     }
 
@@ -672,7 +672,7 @@ impl<T: Send> Pool<T> {
                         kept
                     }
                     Err(Refused::OverBudget(kept)) => {
-                        tally.bump(|c| &c.over_budget);
+                        tally.bump(|c| &c.refused_budget);
                         kept
                     }
                 },
@@ -697,7 +697,7 @@ impl<T: Send> Pool<T> {
                     // Capacity 0: the object travels alone.
                     Err(Refused::Full(kept)) => alone = Some(kept),
                     Err(Refused::OverBudget(kept)) => {
-                        tally.bump(|c| &c.over_budget);
+                        tally.bump(|c| &c.refused_budget);
                         refused = Some(kept);
                     }
                 }
@@ -713,7 +713,7 @@ impl<T: Send> Pool<T> {
                 magazine.push(kept);
                 tally.bump(|c| &c.stored_shared);
             } else {
-                tally.bump(|c| &c.over_budget);
+                tally.bump(|c| &c.refused_budget);
                 refused = Some(kept);
             }
         }

@@ -102,7 +102,7 @@ pub(crate) struct LocalCounters {
     /// counting the one handed out by the get that took the batch).
     pub(crate) refilled: Counter,
     /// Returns dropped because the byte budget was spent.
-    pub(crate) over_budget: Counter,
+    pub(crate) refused_budget: Counter,
     /// Heap bytes of the objects this thread stored minus those of the
     /// objects it took or trimmed, wrapping: it goes "below zero" on a
     /// thread that takes objects another thread stored. The wrapping sum
@@ -121,8 +121,8 @@ pub(crate) struct LocalCounters {
 ///
 /// # Identities
 ///
-/// - `gets == local_hits + shared_hits + misses`
-/// - `returns == stored_local + stored_shared + rejected + over_budget + dropped_full + hook_panics`
+/// - `gets == hits + misses`, `hits == local_hits + shared_hits`
+/// - `returns == stored_local + stored_shared + rejected + refused_budget + dropped_full + hook_panics`
 /// - `outstanding == gets - (returns - puts) - detached - discarded_unwinding`
 ///   (guards alive now; values handed to [`put`](crate::Pool::put) were not
 ///   counted as gets)
@@ -152,6 +152,8 @@ pub(crate) struct LocalCounters {
 pub struct PoolStats {
     /// Objects handed out by `get`/`get_owned`.
     pub gets: u64,
+    /// Gets served without calling the factory: `local_hits + shared_hits`.
+    pub hits: u64,
     /// Gets served from the calling thread's cache.
     pub local_hits: u64,
     /// Gets served from the shared tier. Each such get takes a whole batch
@@ -175,7 +177,7 @@ pub struct PoolStats {
     pub rejected: u64,
     /// Returns dropped because keeping them would take the pool past
     /// [`max_retained_bytes`](crate::PoolBuilder::max_retained_bytes).
-    pub over_budget: u64,
+    pub refused_budget: u64,
     /// Returns dropped because the thread's cache and the shared tier were
     /// full. Nonzero in a pipeline means more objects are in flight between
     /// threads than the pool keeps: raise `shared_capacity` to the number
@@ -226,7 +228,7 @@ impl PoolStats {
     /// ```
     #[must_use]
     pub fn hit_ratio(&self) -> Option<f64> {
-        (self.gets > 0).then(|| (self.gets - self.misses) as f64 / self.gets as f64)
+        (self.gets > 0).then(|| self.hits as f64 / self.gets as f64)
     }
 
     /// Adds one thread's counters into the snapshot.
@@ -256,18 +258,19 @@ impl PoolStats {
         self.hook_panics += c.hook_panics.read();
         self.discarded_unwinding += c.discarded_unwinding.read();
         self.detached += c.detached.read();
-        self.over_budget += c.over_budget.read();
+        self.refused_budget += c.refused_budget.read();
         self.retained_bytes = self.retained_bytes.wrapping_add(c.retained_bytes.read());
     }
 
     /// Fills in the derived fields once every thread was added.
     pub(crate) fn finish(mut self, shared_len: usize, shared_trimmed: u64) -> Self {
-        self.gets = self.local_hits + self.shared_hits + self.misses;
+        self.hits = self.local_hits + self.shared_hits;
+        self.gets = self.hits + self.misses;
         self.returns = self.stored_local
             + self.stored_shared
             + self.rejected
             + self.dropped_full
-            + self.over_budget
+            + self.refused_budget
             + self.hook_panics;
         // While other threads work, a take may be read without the store
         // it undid: the wrapped sum then looks negative. Report 0 then.

@@ -220,7 +220,7 @@ fn buffer_pool_stats_are_published_under_their_documented_names() {
         1.0
     );
     assert_eq!(
-        named("counter poolkit_buf_pool_dropped_total{pool=bytes,reason=size}"),
+        named("counter poolkit_buf_pool_dropped_total{pool=bytes,reason=rejected}"),
         1.0
     );
     assert_eq!(
