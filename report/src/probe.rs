@@ -8,13 +8,21 @@ use serde::{Deserialize, Serialize};
 /// half and all of this many, evenly spaced.
 pub const MAX_SAMPLES: usize = 512;
 
-/// One point of a run's heap curve.
+/// One point of a run's heap curve: the end of a sample window.
+///
+/// A window runs from the previous sample (excluded) to this one; the
+/// chart plots each window's peak, so a short spike between two samples
+/// still shows, and the highest point of the line is the run's
+/// [`peak_live_bytes`](crate::Measurement::peak_live_bytes).
 ///
 /// # Examples
 ///
 /// ```
-/// let sample = poolkit::report::Sample { operations: 10, live_bytes: 4096, allocations: 3 };
-/// assert_eq!(sample.live_bytes, 4096);
+/// let sample = poolkit_report::Sample {
+///     operations: 10, live_bytes: 0, peak_live_bytes: 4096, allocations: 3,
+/// };
+/// // A 4 KiB block lived and was freed within the window.
+/// assert!(sample.peak_live_bytes > sample.live_bytes);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sample {
@@ -23,13 +31,28 @@ pub struct Sample {
     /// Heap bytes live at that moment, counting only blocks allocated since
     /// the run started.
     pub live_bytes: u64,
+    /// The most heap bytes live at once within the window that this sample
+    /// ends, counted the same way: at least `live_bytes`.
+    pub peak_live_bytes: u64,
     /// Heap allocations (blocks, reallocations included) since the run
     /// started.
     pub allocations: u64,
 }
 
-/// Reads (live bytes, allocations so far) from the profiler.
-pub(crate) type SampleSource = fn() -> (u64, u64);
+/// What the profiler says at a sample.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Reading {
+    /// Live heap bytes now.
+    pub(crate) live_bytes: u64,
+    /// The most live heap bytes since the previous reading (at least
+    /// `live_bytes`).
+    pub(crate) peak_live_bytes: u64,
+    /// Heap allocations so far.
+    pub(crate) allocations: u64,
+}
+
+/// Reads the profiler, starting a new window.
+pub(crate) type SampleSource = fn() -> Reading;
 
 /// Counts a scenario's operations and samples its live heap over the run.
 ///
@@ -39,14 +62,15 @@ pub(crate) type SampleSource = fn() -> (u64, u64);
 ///
 /// Guarantees: ticking never allocates (the sample buffer is reserved before
 /// the profiler starts, so it is not part of what is measured); at most
-/// [`MAX_SAMPLES`] samples are kept, evenly spaced over the whole run; a tick
-/// costs an add and a compare, and a sample one read of dhat's counters
-/// (under its lock). In a timing run nothing is sampled.
+/// [`MAX_SAMPLES`] samples are kept, evenly spaced over the whole run, and
+/// when two windows merge into one their peaks do too, so no peak is lost;
+/// a tick costs an add and a compare, and a sample one read of dhat's
+/// counters (under its lock). In a timing run nothing is sampled.
 ///
 /// # Examples
 ///
 /// ```
-/// let mut probe = poolkit::report::Probe::counting_only();
+/// let mut probe = poolkit_report::Probe::counting_only();
 /// for _request in 0..1_000 {
 ///     probe.tick();
 /// }
@@ -61,6 +85,9 @@ pub struct Probe {
     interval: u64,
     samples: Vec<Sample>,
     source: Option<SampleSource>,
+    /// The peak of a window whose sample was dropped at the end of the
+    /// list: the next sample's window now covers it.
+    carried_peak: u64,
 }
 
 impl Probe {
@@ -73,6 +100,7 @@ impl Probe {
             interval: 1,
             samples: Vec::new(),
             source: None,
+            carried_peak: 0,
         }
     }
 
@@ -85,6 +113,7 @@ impl Probe {
             interval: 1,
             samples: Vec::with_capacity(MAX_SAMPLES),
             source: Some(source),
+            carried_peak: 0,
         }
     }
 
@@ -121,15 +150,23 @@ impl Probe {
         if self.samples.len() == MAX_SAMPLES {
             self.halve();
         }
-        let (live_bytes, allocations) = source();
-        let sample = Sample {
+        let reading = source();
+        let mut sample = Sample {
             operations: self.operations,
-            live_bytes,
-            allocations,
+            live_bytes: reading.live_bytes,
+            peak_live_bytes: reading
+                .peak_live_bytes
+                .max(reading.live_bytes)
+                .max(std::mem::take(&mut self.carried_peak)),
+            allocations: reading.allocations,
         };
         match self.samples.last_mut() {
-            // A second sample at the same count replaces the first.
-            Some(last) if last.operations == self.operations => *last = sample,
+            // A second sample at the same count replaces the first; its
+            // window now covers both.
+            Some(last) if last.operations == self.operations => {
+                sample.peak_live_bytes = sample.peak_live_bytes.max(last.peak_live_bytes);
+                *last = sample;
+            }
             _ => self.samples.push(sample),
         }
         self.next_sample_at = self
@@ -139,11 +176,23 @@ impl Probe {
     }
 
     /// Keeps every other sample (the first always) and doubles the interval.
+    /// A kept sample's window takes in the dropped one before it, peak
+    /// included; a dropped last sample's peak goes to the next sample taken.
     fn halve(&mut self) {
+        let len = self.samples.len();
         let mut kept = 0;
-        for index in (0..self.samples.len()).step_by(2) {
-            self.samples[kept] = self.samples[index];
+        for index in (0..len).step_by(2) {
+            let mut sample = self.samples[index];
+            if index > 0 {
+                sample.peak_live_bytes = sample
+                    .peak_live_bytes
+                    .max(self.samples[index - 1].peak_live_bytes);
+            }
+            self.samples[kept] = sample;
             kept += 1;
+        }
+        if len % 2 == 0 && len > 0 {
+            self.carried_peak = self.carried_peak.max(self.samples[len - 1].peak_live_bytes);
         }
         self.samples.truncate(kept);
         self.interval = self.interval.saturating_mul(2);
@@ -158,8 +207,12 @@ impl Probe {
 mod tests {
     use super::*;
 
-    fn fake_source() -> (u64, u64) {
-        (7, 9)
+    fn fake_source() -> Reading {
+        Reading {
+            live_bytes: 7,
+            peak_live_bytes: 7,
+            allocations: 9,
+        }
     }
 
     #[test]
@@ -197,6 +250,44 @@ mod tests {
         let operations: Vec<u64> = probe.samples().iter().map(|s| s.operations).collect();
         assert_eq!(operations, (0..=10).collect::<Vec<_>>());
         assert_eq!(probe.samples()[3].live_bytes, 7);
+    }
+
+    thread_local! {
+        static READINGS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+        static SPIKE_AT: std::cell::Cell<u64> = const { std::cell::Cell::new(u64::MAX) };
+    }
+
+    /// 7 bytes live throughout, and one window (the `SPIKE_AT`-th reading)
+    /// whose peak is 1,000 bytes.
+    fn spiking_source() -> Reading {
+        let reading = READINGS.with(|r| r.replace(r.get() + 1));
+        let spike = SPIKE_AT.with(std::cell::Cell::get) == reading;
+        Reading {
+            live_bytes: 7,
+            peak_live_bytes: if spike { 1_000 } else { 7 },
+            allocations: reading,
+        }
+    }
+
+    #[test]
+    fn a_window_peak_survives_the_halving() {
+        // Reading 1: a sample dropped by the first halving, in the middle;
+        // reading MAX_SAMPLES - 1: the last one, dropped with no sample after
+        // it yet; 777: one dropped by a later halving.
+        for spike_at in [1, MAX_SAMPLES as u64 - 1, 777] {
+            READINGS.with(|r| r.set(0));
+            SPIKE_AT.with(|s| s.set(spike_at));
+            let mut probe = Probe::sampling(spiking_source);
+            probe.sample_now();
+            for _ in 0..100_000 {
+                probe.tick();
+            }
+            probe.sample_now();
+            assert!(probe.samples().len() < 100_000, "the probe halved");
+            let top = probe.samples().iter().map(|s| s.peak_live_bytes).max();
+            assert_eq!(top, Some(1_000), "spike at reading {spike_at}");
+            assert!(probe.samples().iter().all(|s| s.live_bytes == 7));
+        }
     }
 
     #[test]
