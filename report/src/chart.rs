@@ -30,8 +30,8 @@ type Series<'a> = (&'a str, RGBColor, Vec<(u64, u64)>);
 /// The y axis: its end and its ticks, in bytes, with their labels.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ByteAxis {
-    /// The axis end: one tick above the highest value, so the line never
-    /// merges with the frame.
+    /// The axis end: the first tick at least 5 % above the highest value,
+    /// so the line never merges with the frame.
     pub(crate) end: u64,
     /// Tick positions in bytes, from 0 to `end`.
     pub(crate) ticks: Vec<u64>,
@@ -49,7 +49,7 @@ impl ByteAxis {
     /// The axis for values up to `top` bytes: the largest binary unit not
     /// above `top`, a step of 1, 2, 2.5 or 5 times a power of ten of that unit
     /// (or 0.1 to 0.5 of it, for values under 10 units), the smallest that
-    /// needs at most six intervals to pass `top`.
+    /// needs at most six intervals to pass `top` by 5 %.
     pub(crate) fn for_top(top: u64) -> Self {
         const UNITS: [(u64, &str); 4] = [
             (1, "B"),
@@ -78,7 +78,9 @@ impl ByteAxis {
             candidates.extend([1.0, 2.0, 2.5, 5.0].map(|m| (m * power, 0)));
             power *= 10.0;
         }
-        let intervals = |step: f64| (value / step).floor() as u64 + 1;
+        // 5 % headroom: a top just under a tick (7.8 of 8 KiB) would run
+        // along the frame.
+        let intervals = |step: f64| (value * 1.05 / step).floor() as u64 + 1;
         let (step, decimals) = candidates
             .into_iter()
             .find(|(step, _)| intervals(*step) <= Self::MAX_INTERVALS)
@@ -283,9 +285,18 @@ mod tests {
             ["0", "5 B", "10 B", "15 B", "20 B", "25 B", "30 B"]
         );
         assert_eq!(labels(0), ["0", "1 B"]);
+        // Just under a tick: one more, for headroom.
+        assert_eq!(
+            labels(7992),
+            ["0", "2 KiB", "4 KiB", "6 KiB", "8 KiB", "10 KiB"]
+        );
         for top in [1, 7, 999, 1024, 4096 * 3, 6_676_076, 180_764_688, 3 << 30] {
             let axis = ByteAxis::for_top(top);
-            assert!(axis.end > top, "{top}: end {}", axis.end);
+            assert!(
+                axis.end as f64 >= top as f64 * 1.05,
+                "{top}: end {}",
+                axis.end
+            );
             assert!(axis.ticks.len() <= 7, "{top}: {:?}", labels(top));
             assert!(axis.ticks.len() >= 3 || top < 2, "{top}: {:?}", labels(top));
         }

@@ -88,6 +88,9 @@ pub struct Probe {
     /// The peak of a window whose sample was dropped at the end of the
     /// list: the next sample's window now covers it.
     carried_peak: u64,
+    /// Live bytes at the last reading: where the next window starts, so its
+    /// peak is at least that even if the window only frees.
+    last_live: u64,
 }
 
 impl Probe {
@@ -101,6 +104,7 @@ impl Probe {
             samples: Vec::new(),
             source: None,
             carried_peak: 0,
+            last_live: 0,
         }
     }
 
@@ -114,6 +118,7 @@ impl Probe {
             samples: Vec::with_capacity(MAX_SAMPLES),
             source: Some(source),
             carried_peak: 0,
+            last_live: 0,
         }
     }
 
@@ -157,9 +162,11 @@ impl Probe {
             peak_live_bytes: reading
                 .peak_live_bytes
                 .max(reading.live_bytes)
-                .max(std::mem::take(&mut self.carried_peak)),
+                .max(std::mem::take(&mut self.carried_peak))
+                .max(self.last_live),
             allocations: reading.allocations,
         };
+        self.last_live = reading.live_bytes;
         match self.samples.last_mut() {
             // A second sample at the same count replaces the first; its
             // window now covers both.
@@ -288,6 +295,41 @@ mod tests {
             assert_eq!(top, Some(1_000), "spike at reading {spike_at}");
             assert!(probe.samples().iter().all(|s| s.live_bytes == 7));
         }
+    }
+
+    thread_local! {
+        static FREEING_READINGS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    }
+
+    /// 100 bytes live at the first reading, all freed (nothing allocated)
+    /// by the second.
+    fn freeing_source() -> Reading {
+        let reading = FREEING_READINGS.with(|r| r.replace(r.get() + 1));
+        let live_bytes = if reading == 0 { 100 } else { 0 };
+        Reading {
+            live_bytes,
+            peak_live_bytes: live_bytes,
+            allocations: 1,
+        }
+    }
+
+    #[test]
+    fn a_window_that_only_frees_peaks_where_it_starts() {
+        let mut probe = Probe::sampling(freeing_source);
+        probe.sample_now();
+        probe.tick();
+        let samples = probe.samples();
+        assert_eq!(
+            samples.iter().map(|s| s.live_bytes).collect::<Vec<_>>(),
+            [100, 0]
+        );
+        assert_eq!(
+            samples
+                .iter()
+                .map(|s| s.peak_live_bytes)
+                .collect::<Vec<_>>(),
+            [100, 100]
+        );
     }
 
     #[test]
