@@ -12,8 +12,8 @@
 //!
 //! # Your own hot path, in about ten lines
 //!
-//! Add the report as a dev-dependency, so it never enters your release
-//! build:
+//! Add the report as a dev-dependency, so it never enters your library or
+//! your binaries (only examples, tests and benchmarks see it):
 //!
 //! ```toml
 //! [dev-dependencies]
