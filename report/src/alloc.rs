@@ -56,7 +56,9 @@ fn leave() {
 /// After a counted allocation or reallocation (this thread is marked inside
 /// the profiler, so anything allocated here is not counted again): raises
 /// the window peak to the live bytes now. The live heap only rises at these
-/// calls, so their maximum is the window's peak.
+/// calls, so their maximum is the window's peak. dhat refuses a statistics
+/// read from inside its own API, so a scenario must not call dhat itself
+/// (the report owns the profiler; a second one could not start anyway).
 #[inline]
 fn note_window_peak() {
     if !WINDOW_PEAK_ON.load(Ordering::Relaxed) {
