@@ -82,7 +82,6 @@
 //! |---|---|---|---|
 //! | `bytes` | yes | [`Reset`] for `bytes::BytesMut`; `bytes::BufMut` for the buffer guards and `freeze` into `bytes::Bytes` | the `bytes` dependency |
 //! | `derive` | no | `#[derive(Reset)]`: resets every field, with `#[reset(skip)]` and `#[reset(value = ...)]` for the exceptions | the `poolkit-derive` proc-macro crate and `syn` |
-//! | `report` | no | `poolkit::report`: before/after allocation reports (table, JSON, dhat profiles, SVG charts) for your own hot paths | `dhat`, `serde`, `serde_json`, `plotters` (SVG only); the allocator wrapper, one of the crate's two places with `unsafe` |
 //! | `serde` | no | `Serialize` for [`PoolStats`], [`BufStats`](buf::BufStats) and [`CacheStats`](cache::CacheStats) (each with a derived `hit_ratio`; the cache's with the `evictions` total beside the evictions by cause), the eviction and refusal causes and the configuration errors | the `serde` dependency (with `derive`) |
 //! | `metrics` | no | `poolkit::metrics`: publish pool, buffer pool and cache snapshots through the `metrics` facade under stable `poolkit_*` names | the `metrics` dependency; nothing on the hot path (snapshots are polled) |
 #![warn(
@@ -90,10 +89,9 @@
     unsafe_op_in_unsafe_fn,
     clippy::undocumented_unsafe_blocks
 )]
-// `deny`, not `forbid`: `unsafe` is allowed in two places only, each block
-// with a `// SAFETY:` comment: `buf`'s `bytes::BufMut` impls (an unsafe
-// trait) and the `report` feature's global allocator wrapper
-// (`src/report/alloc.rs`; implementing `GlobalAlloc` requires it).
+// `deny`, not `forbid`: `unsafe` is allowed in one place only, `buf`'s
+// `bytes::BufMut` impls (an unsafe trait), each block with a `// SAFETY:`
+// comment.
 #![deny(unsafe_code)]
 
 pub mod buf;
@@ -102,8 +100,6 @@ pub mod implementation;
 #[cfg(feature = "metrics")]
 pub mod metrics;
 pub mod pool;
-#[cfg(feature = "report")]
-pub mod report;
 mod reset;
 pub mod slots;
 #[cfg(feature = "serde")]
@@ -130,9 +126,3 @@ pub use slots::Slots;
 /// ```
 #[cfg(feature = "bytes")]
 pub use bytes;
-
-/// Every ```` ```rust ```` block of `README.md`, compiled and run as a
-/// doctest, so that what a newcomer pastes from the README works.
-#[cfg(doctest)]
-#[doc = include_str!("../README.md")]
-mod readme_doctests {}

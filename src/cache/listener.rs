@@ -151,7 +151,7 @@ pub(crate) type SyncWeigher<K, V> = Box<dyn Fn(&K, &V) -> u64 + Send + Sync>;
 /// hook run there, after the cache's locks are released. `put` boxes the value (one small
 /// allocation per eviction); to recycle with no allocation at all, store
 /// [`OwnedPooled`](crate::OwnedPooled) values in the cache instead: an evicted one returns its
-/// box to the pool when the cache drops it (see `examples/alloc_report/cache_workload.rs`).
+/// box to the pool when the cache drops it (see `report/examples/alloc_report/cache_workload.rs`).
 ///
 /// # Examples
 ///

@@ -12,7 +12,7 @@ use super::probe::Sample;
 /// # Examples
 ///
 /// ```
-/// use poolkit::report::Measurement;
+/// use poolkit_report::Measurement;
 ///
 /// let m = Measurement { allocations: 10, reallocations: 2, bytes_allocated: 4096,
 ///     peak_live_bytes: 1024, live_bytes_at_end: 0, operations: 10,
@@ -49,7 +49,7 @@ pub struct Measurement {
 /// # Examples
 ///
 /// ```
-/// use poolkit::report::VariantOutcome;
+/// use poolkit_report::VariantOutcome;
 ///
 /// let failed = VariantOutcome::Failed { message: "index out of bounds".into() };
 /// assert!(failed.measurement().is_none());
@@ -88,7 +88,7 @@ impl VariantOutcome {
 /// # Examples
 ///
 /// ```
-/// use poolkit::report::Reduction;
+/// use poolkit_report::Reduction;
 ///
 /// let r = Reduction::between(1000, 10);
 /// assert_eq!(r, Some(100.0));
@@ -129,7 +129,7 @@ impl Reduction {
 /// # Examples
 ///
 /// ```
-/// use poolkit::report::{ScenarioResult, VariantOutcome};
+/// use poolkit_report::{ScenarioResult, VariantOutcome};
 ///
 /// let failed = || VariantOutcome::Failed { message: "boom".into() };
 /// let s = ScenarioResult { name: "x".into(), description: "y".into(),
@@ -164,7 +164,7 @@ impl ScenarioResult {
 /// # Examples
 ///
 /// ```
-/// use poolkit::report::ReportResults;
+/// use poolkit_report::ReportResults;
 ///
 /// let json = r#"{"title":"t","quick":false,"output_folder":"out","scenarios":[]}"#;
 /// let results: ReportResults = serde_json::from_str(json).unwrap();

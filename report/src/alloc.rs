@@ -1,6 +1,7 @@
 //! The global allocator a report binary installs: dhat's while a measurement
-//! runs, the system allocator otherwise, and a count of reallocations (which
-//! dhat folds into its block count).
+//! runs, the system allocator otherwise, a count of reallocations (which
+//! dhat folds into its block count) and the live heap's peak within each
+//! sample window (dhat keeps only the peak of the whole run).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -12,6 +13,16 @@ static PROFILING: AtomicBool = AtomicBool::new(false);
 static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
 /// Reallocation calls seen while profiling.
 static REALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+/// Set while the profiler runs and the window peak is followed (only then
+/// may dhat's statistics be read from inside an allocator call).
+static WINDOW_PEAK_ON: AtomicBool = AtomicBool::new(false);
+/// The most live heap bytes (dhat's count) seen after an allocation or a
+/// reallocation since the last [`take_window_peak`].
+static WINDOW_PEAK: AtomicU64 = AtomicU64::new(0);
+/// Threads between their check of [`WINDOW_PEAK_ON`] and the end of their
+/// read of dhat's statistics: switching off waits for them, so no read
+/// reaches dhat after its profiler stopped (dhat panics then).
+static WINDOW_PEAK_READERS: AtomicU64 = AtomicU64::new(0);
 
 thread_local! {
     /// Set while this thread is inside a profiled allocator call: dhat's own
@@ -42,6 +53,34 @@ fn leave() {
     let _ = INSIDE_DHAT.try_with(|inside| inside.set(false));
 }
 
+/// After a counted allocation or reallocation (this thread is marked inside
+/// the profiler, so anything allocated here is not counted again): raises
+/// the window peak to the live bytes now. The live heap only rises at these
+/// calls, so their maximum is the window's peak. dhat refuses a statistics
+/// read from inside its own API, so a scenario must not call dhat itself
+/// (the report owns the profiler; a second one could not start anyway).
+#[inline]
+fn note_window_peak() {
+    if !WINDOW_PEAK_ON.load(Ordering::Relaxed) {
+        return;
+    }
+    // SeqCst pairs with `WindowPeakSwitch::drop`: either this increment comes
+    // first in the single total order, and the switch waits for the
+    // decrement, or the store of `false` does, and the load below sees it.
+    WINDOW_PEAK_READERS.fetch_add(1, Ordering::SeqCst);
+    if WINDOW_PEAK_ON.load(Ordering::SeqCst) {
+        let live = dhat::HeapStats::get().curr_bytes as u64;
+        WINDOW_PEAK.fetch_max(live, Ordering::Relaxed);
+    }
+    WINDOW_PEAK_READERS.fetch_sub(1, Ordering::SeqCst);
+}
+
+/// The most live heap bytes seen since the last call (0 if nothing was
+/// allocated), and a new window starts.
+pub(crate) fn take_window_peak() -> u64 {
+    WINDOW_PEAK.swap(0, Ordering::Relaxed)
+}
+
 /// The allocator to install as `#[global_allocator]` in a report binary.
 ///
 /// While a scenario runs under the profiler, every call goes through
@@ -57,7 +96,7 @@ fn leave() {
 ///
 /// ```
 /// #[global_allocator]
-/// static ALLOC: poolkit::report::Alloc = poolkit::report::Alloc;
+/// static ALLOC: poolkit_report::Alloc = poolkit_report::Alloc;
 ///
 /// let v = vec![1u8, 2, 3]; // served by the system allocator: no profiler runs
 /// assert_eq!(v.len(), 3);
@@ -81,6 +120,7 @@ unsafe impl GlobalAlloc for Alloc {
             // SAFETY: the caller's guarantees for `layout` pass through.
             let ptr = unsafe { dhat::Alloc.alloc(layout) };
             if counted {
+                note_window_peak();
                 leave();
             }
             ptr
@@ -97,6 +137,7 @@ unsafe impl GlobalAlloc for Alloc {
             // SAFETY: the caller's guarantees for `layout` pass through.
             let ptr = unsafe { dhat::Alloc.alloc_zeroed(layout) };
             if counted {
+                note_window_peak();
                 leave();
             }
             ptr
@@ -127,6 +168,7 @@ unsafe impl GlobalAlloc for Alloc {
             // contract, as the caller guarantees; the block came from `System`.
             let new_ptr = unsafe { dhat::Alloc.realloc(ptr, layout, new_size) };
             if counted {
+                note_window_peak();
                 leave();
             }
             new_ptr
@@ -167,5 +209,30 @@ impl ProfilingSwitch {
 impl Drop for ProfilingSwitch {
     fn drop(&mut self) {
         PROFILING.store(false, Ordering::SeqCst);
+    }
+}
+
+/// Follows the window peak while it lives. Create it right after the dhat
+/// profiler starts and drop it before the profiler stops: dhat's statistics
+/// can be read only while a profiler runs, and never from inside dhat's own
+/// calls (the profiler's file writer among them).
+pub(crate) struct WindowPeakSwitch(());
+
+impl WindowPeakSwitch {
+    pub(crate) fn on() -> Self {
+        WINDOW_PEAK.store(0, Ordering::SeqCst);
+        WINDOW_PEAK_ON.store(true, Ordering::SeqCst);
+        WindowPeakSwitch(())
+    }
+}
+
+impl Drop for WindowPeakSwitch {
+    fn drop(&mut self) {
+        WINDOW_PEAK_ON.store(false, Ordering::SeqCst);
+        // A reader in flight (another thread of the scenario) finishes its
+        // one read of dhat's statistics; new ones see `false`.
+        while WINDOW_PEAK_READERS.load(Ordering::SeqCst) != 0 {
+            std::thread::yield_now();
+        }
     }
 }

@@ -117,7 +117,9 @@ fn factor(value: Option<f64>) -> String {
         None => "all".to_owned(),
         Some(v) if v >= 100.0 => format!("{}x", thousands(v.round() as u64)),
         Some(v) if v >= 10.0 => format!("{v:.0}x"),
-        Some(v) => format!("{v:.2}x"),
+        Some(v) if v >= 0.01 || v <= 0.0 => format!("{v:.2}x"),
+        // Two significant digits, where two decimals would print 0.00x.
+        Some(v) => format!("{v:.*}x", (1.0 - v.log10().floor()) as usize),
     }
 }
 
@@ -146,6 +148,9 @@ mod tests {
         assert_eq!(factor(Some(57_142.9)), "57,143x");
         assert_eq!(factor(Some(16.04)), "16x");
         assert_eq!(factor(Some(0.21)), "0.21x");
+        // A warm pool of 4,920 bytes against an 8-byte peak.
+        assert_eq!(factor(Some(8.0 / 4920.0)), "0.0016x");
+        assert_eq!(factor(Some(0.0)), "0.00x");
         assert_eq!(duration(1_500), "1.5 µs");
         assert_eq!(duration(2_500_000), "2.5 ms");
         assert_eq!(duration(3_000_000_000), "3.00 s");

@@ -1,11 +1,11 @@
 //! The allocation report, the README's first command: realistic hot paths
 //! run before (the usual code) and after (with poolkit), each in processes
-//! of its own, through the public [`poolkit::report`] API.
+//! of its own, through the public [`poolkit_report`] API.
 //!
 //! ```text
-//! cargo run --release --features report --example alloc_report            # full run
-//! cargo run --release --features report --example alloc_report -- --quick # small, for CI
-//! cargo run --release --features report --example alloc_report -- --help  # flags
+//! cargo run --release -p poolkit-report --example alloc_report            # full run
+//! cargo run --release -p poolkit-report --example alloc_report -- --quick # small, for CI
+//! cargo run --release -p poolkit-report --example alloc_report -- --help  # flags
 //! ```
 //!
 //! Writes `report.json`, one dhat profile per (workload, variant) and one SVG
@@ -16,7 +16,7 @@
 //! leaking response cache (`HashMap` -> `TtlCache`, `cache_workload.rs`), and
 //! in `buf_workloads.rs` a 1 MiB buffer per request (-> `poolkit::buf::get`),
 //! messages handed from one thread to another (-> a pooled buffer frozen into
-//! `Bytes`; needs the default `bytes` feature) and small formatted keys
+//! `Bytes`, poolkit's `bytes` feature) and small formatted keys
 //! (`format!` -> `StackBuf`).
 
 mod buf_workloads;
@@ -26,7 +26,7 @@ use std::fmt::Write as _;
 use std::hint::black_box;
 use std::process::ExitCode;
 
-use poolkit::report::{Alloc, Probe, Report};
+use poolkit_report::{Alloc, Probe, Report};
 
 #[global_allocator]
 static ALLOC: Alloc = Alloc;
@@ -187,7 +187,6 @@ fn workloads(quick: bool) -> Vec<Workload> {
         parsed_lines(quick),
         cache_workload::leaking_cache(quick),
         buf_workloads::megabyte_handler(quick),
-        #[cfg(feature = "bytes")]
         buf_workloads::cross_thread_messages(quick),
         buf_workloads::formatted_keys(quick),
     ]

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Output};
 use std::rc::Rc;
 
-use poolkit::report::{Alloc, Report, ReportResults, VariantOutcome};
+use poolkit_report::{Alloc, Report, ReportResults, VariantOutcome};
 
 #[global_allocator]
 static ALLOC: Alloc = Alloc;
@@ -204,6 +204,26 @@ fn full_run(out: &Path) {
     // The samples climb with the leak: 0, 1, 2, 3 blocks live.
     let climb: Vec<u64> = leaked.samples.iter().map(|s| s.live_bytes).collect();
     assert_eq!(climb, [0, 1, 2, 3].map(|n| n * LEAKED_BLOCK as u64));
+    // Each block freed within its operation is never live at a sample, but
+    // every window after the first holds one at its peak: that is what the
+    // chart plots.
+    assert!(freed.samples.iter().all(|s| s.live_bytes == 0));
+    let freed_peaks: Vec<u64> = freed.samples.iter().map(|s| s.peak_live_bytes).collect();
+    assert_eq!(freed_peaks, [0, 1, 1, 1].map(|n| n * LEAKED_BLOCK as u64));
+    // The chart's line tops out at the peak its legend states, in every run.
+    for scenario in &results.scenarios {
+        for outcome in [&scenario.before, &scenario.after] {
+            if let Some(m) = outcome.measurement() {
+                let top = m.samples.iter().map(|s| s.peak_live_bytes).max();
+                assert_eq!(
+                    top,
+                    Some(m.peak_live_bytes),
+                    "{}: the highest window peak is the run's peak",
+                    scenario.name
+                );
+            }
+        }
+    }
 
     for scenario in &results.scenarios {
         for outcome in [&scenario.before, &scenario.after] {

@@ -5,7 +5,7 @@
 //! whose values are pooled buffers (`OwnedPooled`): an evicted or expired response returns
 //! its buffer to the pool when the cache drops it, and the next miss renders into it.
 
-#[path = "../../bench/support/traces.rs"]
+#[path = "../../../bench/support/traces.rs"]
 mod traces;
 
 use std::collections::HashMap;
@@ -15,8 +15,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use poolkit::cache::{ManualClock, TtlCache};
-use poolkit::report::Probe;
 use poolkit::Pool;
+use poolkit_report::Probe;
 
 /// Size of one rendered response.
 const RESPONSE_BYTES: usize = 512;

@@ -17,7 +17,7 @@ use super::table;
 /// # Examples
 ///
 /// ```
-/// use poolkit::report::ReportError;
+/// use poolkit_report::ReportError;
 ///
 /// let error = ReportError::CommandLine("unknown flag `--quik`".into());
 /// assert_eq!(error.to_string(), "unknown flag `--quik`");

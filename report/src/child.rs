@@ -7,8 +7,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::time::Instant;
 
-use super::alloc::{CallCounts, ProfilingSwitch};
-use super::probe::{Probe, Sample};
+use super::alloc::{self, CallCounts, ProfilingSwitch, WindowPeakSwitch};
+use super::probe::{Probe, Reading, Sample};
 use super::results::Measurement;
 
 /// The environment variable that turns a report binary into a child:
@@ -131,10 +131,16 @@ fn time_run(work: &mut dyn FnMut(&mut Probe)) -> Result<Measurement, String> {
     })
 }
 
-/// Reads dhat's live bytes and block count (the probe's sample source).
-fn dhat_sample() -> (u64, u64) {
+/// Reads dhat's live bytes and block count, and the window's peak from the
+/// allocator (the probe's sample source).
+fn dhat_sample() -> Reading {
     let stats = dhat::HeapStats::get();
-    (stats.curr_bytes as u64, stats.total_blocks)
+    let live_bytes = stats.curr_bytes as u64;
+    Reading {
+        live_bytes,
+        peak_live_bytes: alloc::take_window_peak().max(live_bytes),
+        allocations: stats.total_blocks,
+    }
 }
 
 fn profile_run(path: &Path, work: &mut dyn FnMut(&mut Probe)) -> Result<Measurement, String> {
@@ -145,12 +151,13 @@ fn profile_run(path: &Path, work: &mut dyn FnMut(&mut Probe)) -> Result<Measurem
     let before_check = CallCounts::now();
     black_box(Box::new(0u64));
     if CallCounts::now() == before_check {
-        return Err("poolkit::report::Alloc is not the global allocator: add \
-             `#[global_allocator] static ALLOC: poolkit::report::Alloc = poolkit::report::Alloc;` \
+        return Err("poolkit_report::Alloc is not the global allocator: add \
+             `#[global_allocator] static ALLOC: poolkit_report::Alloc = poolkit_report::Alloc;` \
              to the report binary"
             .to_owned());
     }
     let profiler = dhat::Profiler::builder().file_name(path).build();
+    let window_peak = WindowPeakSwitch::on();
     let start_stats = dhat::HeapStats::get();
     let start_calls = CallCounts::now();
     probe.sample_now();
@@ -158,6 +165,7 @@ fn profile_run(path: &Path, work: &mut dyn FnMut(&mut Probe)) -> Result<Measurem
     probe.sample_now();
     let end_stats = dhat::HeapStats::get();
     let end_calls = CallCounts::now();
+    drop(window_peak);
     drop(profiler); // writes the profile
     drop(switch);
     result?;
@@ -172,6 +180,7 @@ fn profile_run(path: &Path, work: &mut dyn FnMut(&mut Probe)) -> Result<Measurem
         .map(|s| Sample {
             operations: s.operations,
             live_bytes: s.live_bytes.saturating_sub(base_live),
+            peak_live_bytes: s.peak_live_bytes.saturating_sub(base_live),
             allocations: s.allocations.saturating_sub(base_blocks),
         })
         .collect();

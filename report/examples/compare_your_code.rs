@@ -1,20 +1,22 @@
-//! Compare your own hot path, before and after, with `poolkit::report`: the
+//! Compare your own hot path, before and after, with `poolkit_report`: the
 //! same table, dhat profiles and charts as the allocation report.
 //!
 //! ```text
-//! cargo run --release --features report --example compare_your_code
-//! cargo run --release --features report --example compare_your_code -- --quick --out /tmp/mine
+//! cargo run --release -p poolkit-report --example compare_your_code
+//! cargo run --release -p poolkit-report --example compare_your_code -- --quick --out /tmp/mine
 //! ```
 //!
-//! Copy this file into your project as `examples/alloc_compare.rs` (with
-//! `poolkit = { version = "0.1", features = ["report"] }`) and replace the two
-//! closures with your code: the usual version and the improved one. Call
-//! `probe.tick()` once per operation so the chart has an x axis.
+//! Copy this file into your project as `examples/alloc_compare.rs`, add the
+//! report as a dev-dependency (`poolkit-report = "0.1"` under
+//! `[dev-dependencies]`), replace the two closures with your code (the usual
+//! version and the improved one) and run `cargo run --release --example
+//! alloc_compare`. Call `probe.tick()` once per operation so the chart has an
+//! x axis.
 
 use std::fmt::Write as _;
 use std::hint::black_box;
 
-use poolkit::report::{Alloc, Report};
+use poolkit_report::{Alloc, Report};
 
 #[global_allocator]
 static ALLOC: Alloc = Alloc; // counts every allocation while a scenario runs

@@ -1,50 +1,73 @@
-//! The allocation report as a library: prove that your change to a hot path
-//! allocates less, with a table, dhat profiles and charts (feature `report`).
+//! Before/after allocation reports for your own hot paths: prove that a
+//! change allocates less, with a table, dhat profiles and SVG charts of the
+//! live heap.
 //!
 //! `go tool pprof -base` compares two heap profiles; this compares two
 //! versions of the same code. A report binary (an example, or a
 //! `harness = false` test) installs [`Alloc`] as its global allocator,
 //! declares scenarios, each a name and two closures, *before* and *after*,
-//! and calls [`Report::run`]:
+//! and calls [`Report::run`]. poolkit's own report of its hot paths is this
+//! crate's `alloc_report` example:
+//! `cargo run --release -p poolkit-report --example alloc_report`.
+//!
+//! # Your own hot path, in about ten lines
+//!
+//! Add the report as a dev-dependency, so it never enters your library or
+//! your binaries (only examples, tests and benchmarks see it):
+//!
+//! ```toml
+//! [dev-dependencies]
+//! poolkit-report = "0.1"
+//! ```
+//!
+//! and write the comparison as an example, `examples/alloc_compare.rs`, run
+//! with `cargo run --release --example alloc_compare` (add `-- --quick` for
+//! the short run):
 //!
 //! ```
 //! use std::hint::black_box;
-//! use poolkit::report::{Alloc, Report};
+//! use poolkit_report::{Alloc, Report};
 //!
 //! #[global_allocator]
-//! static ALLOC: Alloc = Alloc;
+//! static ALLOC: Alloc = Alloc; // counts allocations while a scenario runs
 //!
 //! fn main() -> std::process::ExitCode {
 //!     # let out = std::env::temp_dir().join(format!("poolkit-report-doc-{}", std::process::id()));
 //!     # let mut report = Report::with_args(["--quick".to_string(), "--out".to_string(), out.display().to_string()]);
 //!     # if false {
-//!     let mut report = Report::from_args();
+//!     let mut report = Report::from_args(); // --quick, --out DIR, scenario names
 //!     # }
-//!     let lines = if report.is_quick() { 100 } else { 10_000 };
-//!     report.scenario("greeting", "format! per line → one reused String",
-//!         move |probe| for i in 0..lines {
-//!             black_box(format!("hello {i}"));
-//!             probe.tick();
+//!     let requests: u64 = if report.is_quick() { 1_000 } else { 100_000 };
+//!     let pool = poolkit::Pool::new(|| Vec::<u8>::with_capacity(4096));
+//!     report.scenario("bodies", "a Vec per request -> a pooled buffer",
+//!         move |probe| for i in 0..requests {
+//!             let mut body = Vec::new(); // the usual code
+//!             body.extend_from_slice(&i.to_le_bytes());
+//!             black_box(&body);
+//!             probe.tick(); // once per operation: the chart's x axis
 //!         },
-//!         move |probe| {
-//!             let mut line = String::with_capacity(32);
-//!             for i in 0..lines {
-//!                 line.clear();
-//!                 std::fmt::Write::write_fmt(&mut line, format_args!("hello {i}")).unwrap();
-//!                 black_box(&line);
-//!                 probe.tick();
-//!             }
+//!         move |probe| for i in 0..requests {
+//!             let mut body = pool.get(); // the same work, pooled
+//!             body.extend_from_slice(&i.to_le_bytes());
+//!             black_box(&*body);
+//!             probe.tick();
 //!         });
 //!     # let results = report.try_run().unwrap();
-//!     # let greeting = &results.scenarios[0];
-//!     # assert_eq!(greeting.before.measurement().unwrap().allocations, lines);
-//!     # assert_eq!(greeting.after.measurement().unwrap().allocations, 1);
+//!     # let bodies = &results.scenarios[0];
+//!     # let (before, after) = (bodies.before.measurement().unwrap(), bodies.after.measurement().unwrap());
+//!     # assert_eq!(before.allocations, requests);
+//!     # assert!(after.allocations * 100 < before.allocations, "{} allocations after", after.allocations);
+//!     # assert_eq!(bodies.chart.as_deref().map(|c| c.is_file()), Some(true));
 //!     # std::fs::remove_dir_all(&out).unwrap();
 //!     # if false {
-//!     report.run()
+//!     report.run() // prints the table; writes report.json, profiles, charts
 //!     # } else { std::process::ExitCode::SUCCESS }
 //! }
 //! ```
+//!
+//! The table it prints (allocations, reallocations, bytes, peak and final
+//! live bytes, wall time, before ÷ after) is followed by the paths of the
+//! files it wrote.
 //!
 //! # What a run does
 //!
@@ -62,7 +85,10 @@
 //!   (`<scenario>.<before|after>.dhat.json`, open it in dhat's viewer
 //!   `dh_view.html`), one SVG chart per scenario (`<scenario>.svg`: live heap
 //!   bytes against the operations ticked on the [`Probe`], before and after
-//!   on one plot). The table and the paths go to stdout, progress to stderr.
+//!   on one plot; each point is the peak of its sample window, so the line
+//!   tops out at the peak the legend states, and a spike between two
+//!   samples still shows). The table and the paths go to stdout, progress
+//!   to stderr.
 //! - Flags: `--quick` ([`Report::is_quick`] tells the scenarios to shrink),
 //!   `--out DIR`, `--list`, `--help`, and scenario names to run only those.
 //!
@@ -82,8 +108,19 @@
 //!
 //! dhat records a backtrace per allocation: a profiled run is much slower
 //! than the real code, which is why wall time comes from a separate run
-//! without it. [`Alloc`] adds one relaxed atomic load per allocator call
-//! when no profiler runs.
+//! without it. Under the profiler, [`Alloc`] also reads dhat's live bytes
+//! after each allocation, for the peak of each sample window. When no
+//! profiler runs it adds one relaxed atomic load per allocator call.
+
+#![warn(
+    missing_docs,
+    unsafe_op_in_unsafe_fn,
+    clippy::undocumented_unsafe_blocks
+)]
+// `deny`, not `forbid`: the global allocator wrapper (`src/alloc.rs`) is the
+// one place with `unsafe`, each block with a `// SAFETY:` comment
+// (implementing `GlobalAlloc` requires it).
+#![deny(unsafe_code)]
 
 mod alloc;
 mod args;
@@ -118,14 +155,14 @@ struct Scenario {
 
 /// A before/after allocation comparison: scenarios plus the command line.
 ///
-/// See the [module docs](self) for the whole story. Guarantees: each
+/// See the [crate docs](crate) for the whole story. Guarantees: each
 /// (scenario, variant) is measured in a process of its own; a scenario that
 /// panics never stops the others; bad input is refused before anything runs.
 ///
 /// # Examples
 ///
 /// ```
-/// use poolkit::report::Report;
+/// use poolkit_report::Report;
 ///
 /// let mut report = Report::with_args(["--quick".to_string()]);
 /// assert!(report.is_quick());
@@ -349,3 +386,11 @@ impl Report {
         std::process::exit(i32::from(code))
     }
 }
+
+/// Every ```` ```rust ```` block of poolkit's `README.md` (this package's
+/// readme), compiled and run as a doctest of this crate, where poolkit (with
+/// `bytes` and `derive`) and `poolkit_report` are both in scope: what a
+/// newcomer pastes from the README works.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+mod readme_doctests {}

@@ -11,7 +11,7 @@ use std::hint::black_box;
 use std::rc::Rc;
 
 use poolkit::buf::StackBuf;
-use poolkit::report::Probe;
+use poolkit_report::Probe;
 
 /// Reads a buffer eight bytes at a time: what a handler does with a body.
 fn checksum(bytes: &[u8]) -> u64 {
@@ -76,15 +76,12 @@ pub fn megabyte_handler(quick: bool) -> crate::Workload {
 }
 
 /// Room reserved for one encoded message.
-#[cfg(feature = "bytes")]
 const MESSAGE_ROOM: usize = 1024;
 /// Messages in flight at most: the channel's bound.
-#[cfg(feature = "bytes")]
 const IN_FLIGHT: usize = 64;
 
 /// Encodes message `i`: an 8-byte id, a 4-byte length and a payload of 200 to
 /// 999 bytes.
-#[cfg(feature = "bytes")]
 fn encode(i: u64, out: &mut Vec<u8>) {
     let payload = 200 + (i.wrapping_mul(37) % 800) as usize;
     out.extend_from_slice(&i.to_le_bytes());
@@ -95,7 +92,6 @@ fn encode(i: u64, out: &mut Vec<u8>) {
 /// Runs `messages` messages through a bounded channel: this thread encodes
 /// each one with `make` and sends it as `Bytes`; a second thread reads it
 /// and drops it. Ticks once per message sent.
-#[cfg(feature = "bytes")]
 fn produce_and_consume(
     probe: &mut Probe,
     messages: u64,
@@ -125,7 +121,6 @@ fn produce_and_consume(
 /// `Vec` per message, sent as `Bytes::from(vec)`; after: a pooled buffer
 /// from `poolkit::buf::get`, sent as `PooledBuf::freeze(buf)`, whose storage
 /// goes back to the pool when the consumer drops it.
-#[cfg(feature = "bytes")]
 pub fn cross_thread_messages(quick: bool) -> crate::Workload {
     let messages: u64 = if quick { 5_000 } else { 100_000 };
     crate::Workload {
