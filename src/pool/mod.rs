@@ -605,15 +605,13 @@ impl<T: Send> Pool<T> {
         // If a hook panics, `value` is dropped by the unwinding and this
         // guard counts it; the pool holds no borrow here, so it stays usable.
         let on_panic = CountOnUnwind(tally);
-        let measured = self.reset.run(&mut value);
-        let accepted = match &self.accept {
-            Some(accept) => accept(&value),
-            None => true,
-        };
-        let bytes = if accepted {
-            self.heap_bytes.run(&value, measured)
-        } else {
-            0
+        let (accepted, bytes) = match (&self.reset, &self.accept, &self.heap_bytes) {
+            // The common case (`T: Reset`, no accept or bytes hook): one
+            // call resets and measures.
+            (ResetHook::Trait(reset_and_measure), None, BytesHook::Function(_)) => {
+                (true, reset_and_measure(&mut value))
+            }
+            _ => self.run_hooks(&mut value),
         };
         std::mem::forget(on_panic);
         // Every return is a use of the pool, kept or refused: apply the trims
@@ -640,6 +638,23 @@ impl<T: Send> Pool<T> {
             }
             local => self.overflow(local, tally, kept),
         }
+    }
+
+    /// The hooks in general: reset, accept, and the heap bytes of an
+    /// accepted object.
+    #[inline(never)]
+    fn run_hooks(&self, value: &mut T) -> (bool, usize) {
+        let measured = self.reset.run(value);
+        let accepted = match &self.accept {
+            Some(accept) => accept(value),
+            None => true,
+        };
+        let bytes = if accepted {
+            self.heap_bytes.run(value, measured)
+        } else {
+            0
+        };
+        (accepted, bytes)
     }
 
     /// Drops a return that the byte budget cannot cover.
