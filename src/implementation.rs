@@ -77,7 +77,7 @@
 //! README's *Measured* section has the figures and the command). The price: `put`
 //! of a foreign value allocates its box and `detach` frees it.
 //!
-//! ## One `unsafe` block: the memo
+//! ## `unsafe`: the memo and the registry
 //!
 //! The cache is a boxed slice of `Cell<Option<Box<T>>>` plus `Cell`
 //! indices: only its owning thread touches it, values move in and out
@@ -102,12 +102,20 @@
 //!
 //! The memo (`src/tiers/memo.rs`) keeps the cache's address, keyed by a pool
 //! id that is never reused, and turns it back into a reference: the pool's
-//! only `unsafe` block (`Pool::memoized`, and the same in `BufPool`). The
+//! first `unsafe` block (`Pool::memoized`, and the same in `BufPool`). The
 //! exit watch clears the memo before the `thread_local` crate releases the
 //! thread's id, so a late destructor's return finds no entry and takes the
 //! path above; `tests/pool_thread_memo.rs` pins the destructor order, the
 //! late return, a pool rebuilt at the same address and more pools than the
 //! memo has entries.
+//!
+//! The second is the registry (`src/tiers/ownership.rs`): the pool keeps
+//! the address of every cache it made, so that `trim` can age the cache of
+//! an exited thread from another thread. It dereferences one only while the
+//! cache is abandoned and its claim (a mutex) is held: the exiting thread
+//! gave it up after its last use, and a thread that takes it over claims it
+//! first. `tests/trim_exited_threads.rs` and a loom model check the
+//! hand-over.
 //!
 //! ## Counters
 //!

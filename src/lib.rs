@@ -89,9 +89,12 @@
     unsafe_op_in_unsafe_fn,
     clippy::undocumented_unsafe_blocks
 )]
-// `deny`, not `forbid`: `unsafe` is allowed in one place only, `buf`'s
-// `bytes::BufMut` impls (an unsafe trait), each block with a `// SAFETY:`
-// comment.
+// `deny`, not `forbid`: `unsafe` is allowed where it is needed or measured
+// to pay, each block with a `// SAFETY:` comment: `buf`'s `bytes::BufMut`
+// impls (an unsafe trait); the per-thread memo that finds a thread's cache
+// with one compare (`Pool::memoized`, `BufPool::memoized`); the pools'
+// registry of caches that `trim` reaches once their thread exited
+// (`src/tiers/ownership.rs`).
 #![deny(unsafe_code)]
 
 pub mod buf;
