@@ -23,9 +23,11 @@ use replay::report::{self, CLOUDPHYSICS, TWITTER, ZIPF};
 use replay::{Row, Trace, FRACTIONS};
 
 /// Miss-ratio bounds of the CI check, in %, on the committed CloudPhysics trace at 0.1 / 1 /
-/// 10 %: each is the poolkit caches' figure when the bound was set plus half a point, so a
-/// change to the eviction policy that costs more than half a point of misses fails.
-const CHECK_BOUNDS: [f64; 3] = [89.1, 83.9, 76.8];
+/// 10 %: each is the worst of the two poolkit caches' figures over five runs when the bound
+/// was set (the caches' hash seed is random, and moves a figure by up to 0.9 point at 0.1 %,
+/// 49 entries, and 0.3 point at the other sizes) plus half a point, so a change to the
+/// eviction policy that costs more than half a point of misses fails.
+const CHECK_BOUNDS: [f64; 3] = [89.3, 83.9, 77.0];
 
 const HEADER: &str = "# Miss ratios on real and synthetic traces
 
