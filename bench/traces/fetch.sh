@@ -3,7 +3,10 @@
 # into target/traces/ (ignored by git): Twitter's key-value cache, cluster 52, its first
 # 5,000,000 requests. (The CloudPhysics block I/O trace of the same folder is small and
 # committed as bench/traces/cloudphysics.txt, one block number per request, identical to its
-# cloudPhysicsIO.txt and to the objects of its cloudPhysicsIO.oracleGeneral.bin.)
+# cloudPhysicsIO.txt and to the objects of its cloudPhysicsIO.oracleGeneral.bin. The CI
+# check's Twitter sample, bench/traces/twitter_cluster52_400k.u32, is the first 400,000
+# requests of this trace with keys renumbered densely, written by
+# `cargo run --release -p poolkit-bench --bin replay -- --make-sample`.)
 #
 #   sh bench/traces/fetch.sh            # from the repository root; needs pip, tar and zstd
 #

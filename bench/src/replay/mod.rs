@@ -58,6 +58,30 @@ pub fn read_object_csv(path: &Path, limit: usize) -> io::Result<Vec<u64>> {
     Ok(keys)
 }
 
+/// Keys stored as little-endian `u32`s, four bytes each (the committed trace samples).
+pub fn read_u32_keys(path: &Path) -> io::Result<Vec<u64>> {
+    let bytes = fs::read(path)?;
+    if bytes.len() % 4 != 0 {
+        return Err(bad(path, "", "length is not a multiple of 4"));
+    }
+    Ok(bytes
+        .chunks_exact(4)
+        .map(|b| u64::from(u32::from_le_bytes(b.try_into().expect("4 bytes"))))
+        .collect())
+}
+
+/// Renumbers `keys` densely in order of first appearance (a one-to-one renaming: every
+/// policy sees the same trace) and encodes them for [`read_u32_keys`].
+pub fn dense_u32_bytes(keys: &[u64]) -> Vec<u8> {
+    let mut ids = std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(keys.len() * 4);
+    for &k in keys {
+        let next = ids.len() as u32;
+        out.extend_from_slice(&ids.entry(k).or_insert(next).to_le_bytes());
+    }
+    out
+}
+
 fn bad(path: &Path, line: &str, e: impl std::fmt::Display) -> io::Error {
     io::Error::new(
         io::ErrorKind::InvalidData,
