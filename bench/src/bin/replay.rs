@@ -48,7 +48,9 @@ builder picks on 2 cores), quick_cache, the `lru` crate, and SIEVE and S3-FIFO w
 their papers. The `(libCacheSim)` columns are libCacheSim's simulator's figures on the same
 real traces (for Zipf, on a trace from its own Zipf 1.0 generator, so only roughly
 comparable). \"best practical\" is the lowest of LRU, ARC, S3-FIFO, W-TinyLFU and SIEVE in
-libCacheSim and of the replayed peers; OPT is Belady's offline optimum.
+libCacheSim and of the replayed peers; OPT is Belady's offline optimum. poolkit's caches
+and quick_cache seed their hashers at random: their figures move between runs, by up to
+about 0.5 point at the smallest sizes and 0.1-0.3 point at the others.
 ";
 
 fn main() -> ExitCode {
