@@ -1,7 +1,8 @@
 //! How poolkit is built, and why: notes for contributors and for users who
 //! want to know what the guarantees rest on. Nothing here is API.
-//! Measured numbers live in the README only, each beside the command that
-//! produced it; this module states designs and the reasons for them.
+//! Measured numbers live on the benchmark page (`bench/README.md`), each
+//! beside the command that produced it; this module states designs and the
+//! reasons for them.
 //!
 //! # `Slots<T>`, guard traits and `#[derive(Reset)]`
 //!
@@ -74,7 +75,7 @@
 //! hottest instruction. A bare `thread_local!` `RefCell<Vec<Vec<u8>>>` pool
 //! has the same problem, and is markedly slower per round trip than the
 //! same pool moving a `Box` (one pointer) in the same criterion run (the
-//! README's *Measured* section has the figures and the command). The price: `put`
+//! benchmark page has the figures and the command). The price: `put`
 //! of a foreign value allocates its box and `detach` frees it.
 //!
 //! ## `unsafe`: the memo and the registry
@@ -196,7 +197,8 @@
 //! the bound (so deleted slots are reclaimed in place instead of growing the
 //! table), S3-FIFO's queues behind a TinyLFU admission filter (a count-min
 //! sketch of 4-bit counters in 64-byte blocks, halved after ten counted
-//! accesses per entry, then every five; a one-entry small queue and a margin of two counts, each chosen on
+//! accesses per entry, then every five; an admission window that starts at one entry and adapts by hill
+//! climbing on the hit ratio, and a margin of two counts, each chosen on
 //! the hit-ratio traces for the reasons given in `cache/core/eviction.rs`;
 //! it replaced a ghost table of fingerprints), the five-level
 //! timer wheel linked by slab index with at most 8 entries examined per

@@ -82,7 +82,7 @@
 //! `cargo bench -p poolkit-bench --bench cache` compares both caches with `quick_cache`
 //! and `lru` (get, and insert on a miss, on a Zipf trace), and `bench/tests/hit_ratio.rs`
 //! measures hit ratios on Zipf and loop traces. The measured figures, with the commands
-//! that produced them, are kept in one place: the README's *Measured* section.
+//! that produced them, are kept in one place: the benchmark page, `bench/README.md`.
 //!
 //! # Bad input
 //!

@@ -14,7 +14,7 @@ use crate::cache::DefaultHashBuilder;
 /// The smallest shard the default shard count makes.
 const MIN_DEFAULT_SHARD_CAPACITY: usize = 128;
 /// Default shards per available core: enough that two threads rarely meet on one shard
-/// lock (the README's cache section has the measurement that chose it).
+/// lock (the benchmark page, `bench/README.md`, has the measurement that chose it).
 const DEFAULT_SHARDS_PER_CORE: usize = 16;
 
 /// Builds a concurrent [`ShardedTtlCache`]; made by [`ShardedTtlCache::builder`].
