@@ -118,7 +118,7 @@ impl Common {
         }
         Ok(Limits {
             capacity: self.capacity,
-            max_weight: self.max_weight.unwrap_or(NEVER),
+            max_weight: self.max_weight,
             ttl: self.ttl.map_or(NEVER, duration_nanos),
             tti: self.tti.map_or(NEVER, duration_nanos),
         })
@@ -129,8 +129,9 @@ impl Common {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Limits {
     pub(crate) capacity: usize,
-    /// Weight budget, or [`NEVER`] when unweighted.
-    pub(crate) max_weight: u64,
+    /// Weight budget, or `None` when unweighted. An `Option`, not a sentinel: every `u64`,
+    /// `u64::MAX` included, is a budget a user may ask for.
+    pub(crate) max_weight: Option<u64>,
     /// Default time to live in nanoseconds, or [`NEVER`].
     pub(crate) ttl: u64,
     /// Time to idle in nanoseconds, or [`NEVER`].

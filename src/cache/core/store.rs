@@ -285,8 +285,12 @@ impl<K: Hash + Eq, V, S: BuildHasher> Store<K, V, S> {
     #[inline]
     fn needs_room(&self, weight: u64) -> bool {
         self.slab.len() >= self.limits.capacity
-            || (self.limits.max_weight != NEVER
-                && self.weight.saturating_add(weight) > self.limits.max_weight)
+            || self.limits.max_weight.is_some_and(|budget| {
+                // No saturation: with a budget of `u64::MAX` a saturated sum would fit.
+                self.weight
+                    .checked_add(weight)
+                    .map_or(true, |total| total > budget)
+            })
     }
 
     /// Evicts one entry chosen by the eviction policy. The cache must not be empty.
@@ -327,16 +331,13 @@ impl<K: Hash + Eq, V, S: BuildHasher> Store<K, V, S> {
             let (k, v) = self.remove_idx(idx, cause);
             out.push(k, v, cause);
         }
-        let budget = self.limits.max_weight;
-        let refusal = if w.ttl == 0 {
-            Some(RefusalReason::ZeroTtl)
-        } else if w.weight > budget {
-            Some(RefusalReason::TooHeavy {
+        let refusal = match self.limits.max_weight {
+            _ if w.ttl == 0 => Some(RefusalReason::ZeroTtl),
+            Some(budget) if w.weight > budget => Some(RefusalReason::TooHeavy {
                 weight: w.weight,
                 budget,
-            })
-        } else {
-            None
+            }),
+            _ => None,
         };
         if let Some(reason) = refusal {
             return Inserted::Refused(Refused { key, value, reason });

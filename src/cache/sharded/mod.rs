@@ -121,10 +121,10 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone, C: Clock> ShardedTtlCache<K, V, S,
         listener: Option<SyncListener<K, V>>,
         weigher: Option<SyncWeigher<K, V>>,
     ) -> Result<Self, CacheConfigError> {
-        let shards = if limits.max_weight == NEVER {
-            shards
-        } else {
-            shards.min(usize::try_from(limits.max_weight).unwrap_or(usize::MAX))
+        // Every shard gets a budget of at least 1.
+        let shards = match limits.max_weight {
+            None => shards,
+            Some(budget) => shards.min(usize::try_from(budget).unwrap_or(usize::MAX)),
         };
         let split = |total: u64, i: usize| {
             let n = shards as u64;
@@ -134,11 +134,7 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone, C: Clock> ShardedTtlCache<K, V, S,
             .map(|i| {
                 let shard_limits = Limits {
                     capacity: split(limits.capacity as u64, i) as usize,
-                    max_weight: if limits.max_weight == NEVER {
-                        NEVER
-                    } else {
-                        split(limits.max_weight, i)
-                    },
+                    max_weight: limits.max_weight.map(|budget| split(budget, i)),
                     ..limits
                 };
                 Ok(Shard::from(
@@ -636,7 +632,11 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone, C: Clock> ShardedTtlCache<K, V, S,
     /// assert_eq!(cache.weight(), 30);
     /// ```
     pub fn weight(&self) -> u64 {
-        self.shards.iter().map(|s| s.lock().store.weight()).sum()
+        // The shares add up to the budget, so the sum fits; saturating all the same, as the
+        // shards are read one after another and never at one instant.
+        self.shards
+            .iter()
+            .fold(0u64, |sum, s| sum.saturating_add(s.lock().store.weight()))
     }
 
     /// The entry bound (the sum of the shards' shares).
