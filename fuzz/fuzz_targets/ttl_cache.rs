@@ -96,7 +96,7 @@ fn drive<K: TestClock>(input: &Input, clock: K) {
         builder = builder.max_weight(budget.value(), |_: &Key, v: &Val| v.weight);
     }
     let built = builder.build();
-    if !check_build(config, &built, |e| e.field()) {
+    if !check_build(config, &[], &built, |e| e.field()) {
         return;
     }
     let mut cache = Single(built.unwrap());
