@@ -43,6 +43,15 @@ pub struct ServerConfig {
     /// `--body-limit`: the largest request body accepted, in bytes; larger
     /// ones get 413 before any of the body is read.
     pub body_limit: usize,
+    /// `--header-read-timeout-secs`: how long a client may take to send a
+    /// request's headers, from the first read of that request; past it the
+    /// connection is closed. It bounds what a slow or stalled client (a
+    /// "slow loris") holds: an idle keep-alive connection and a half-sent
+    /// request alike.
+    pub header_read_timeout: Duration,
+    /// `--shutdown-grace-secs`: after Ctrl-C, how long the requests in
+    /// flight have to finish; connections still open then are closed.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for ServerConfig {
@@ -55,9 +64,17 @@ impl Default for ServerConfig {
             cache_capacity: 1024,
             cache_ttl: Duration::from_secs(60),
             body_limit: 64 * 1024,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
         }
     }
 }
+
+/// The default `--header-read-timeout-secs`: 10 s.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The default `--shutdown-grace-secs`: 10 s.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// The load driver's settings.
 #[derive(Debug, Clone)]
@@ -88,9 +105,14 @@ pub const USAGE: &str = "\
 usage: leaky-service [--mode leaky|pooled] [--addr 127.0.0.1:8080] [--body-limit BYTES]
                      [--buffer-bytes BYTES] [--payload-bytes BYTES]
                      [--cache-capacity ENTRIES] [--cache-ttl-secs SECS]
+                     [--header-read-timeout-secs SECS] [--shutdown-grace-secs SECS]
        leaky-service --load REQUESTS --keys KEYS [--connections N] [--addr 127.0.0.1:8080]
 
-Routes: GET /item/{key}, POST /echo, GET /debug/pools, GET /debug/pools?format=prometheus, GET /metrics";
+Routes: GET /item/{key}, POST /echo, GET /debug/pools, GET /debug/pools?format=prometheus, GET /metrics
+
+A client gets --header-read-timeout-secs (default 10) to send each request's headers, then
+its connection is closed. On Ctrl-C the requests in flight get --shutdown-grace-secs
+(default 10) to finish; connections still open then are closed. Both take fractions (0.5).";
 
 /// A command-line mistake, naming the flag at fault.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,6 +146,20 @@ fn number(flag: &str, value: &str, min: usize) -> Result<usize, ArgError> {
         return Err(error(flag, format!("must be at least {min}, got {n}")));
     }
     Ok(n)
+}
+
+/// A positive number of seconds, fractions allowed, up to a day.
+fn seconds(flag: &str, value: &str) -> Result<Duration, ArgError> {
+    let secs: f64 = value
+        .parse()
+        .map_err(|_| error(flag, format!("`{value}` is not a number of seconds")))?;
+    if !(secs > 0.0 && secs <= 86_400.0) {
+        return Err(error(
+            flag,
+            format!("must be more than 0 and at most 86400 seconds, got {value}"),
+        ));
+    }
+    Ok(Duration::from_secs_f64(secs))
 }
 
 /// Parses the arguments after the program name.
@@ -168,6 +204,8 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Arg
                 server.cache_ttl = Duration::from_secs(number(&flag, &value, 1)? as u64)
             }
             "--body-limit" => server.body_limit = number(&flag, &value, 0)?,
+            "--header-read-timeout-secs" => server.header_read_timeout = seconds(&flag, &value)?,
+            "--shutdown-grace-secs" => server.shutdown_grace = seconds(&flag, &value)?,
             "--load" => load = Some(number(&flag, &value, 1)?),
             "--keys" => keys = Some(number(&flag, &value, 1)?),
             "--connections" => connections = number(&flag, &value, 1)?,
@@ -237,5 +275,29 @@ mod tests {
             "--cache-capacity"
         );
         assert_eq!(parse(&["--bogus", "1"]).unwrap_err().flag, "--bogus");
+        for bad in ["0", "-1", "NaN", "inf", "1e9", "soon"] {
+            for flag in ["--header-read-timeout-secs", "--shutdown-grace-secs"] {
+                assert_eq!(parse(&[flag, bad]).unwrap_err().flag, flag, "{flag} {bad}");
+            }
+        }
+    }
+
+    #[test]
+    fn slow_client_limits_default_to_ten_seconds_and_take_fractions() {
+        let Ok(Command::Serve(config)) = parse(&[]) else {
+            panic!()
+        };
+        assert_eq!(config.header_read_timeout, Duration::from_secs(10));
+        assert_eq!(config.shutdown_grace, Duration::from_secs(10));
+        let Ok(Command::Serve(config)) = parse(&[
+            "--header-read-timeout-secs",
+            "0.5",
+            "--shutdown-grace-secs",
+            "2",
+        ]) else {
+            panic!()
+        };
+        assert_eq!(config.header_read_timeout, Duration::from_millis(500));
+        assert_eq!(config.shutdown_grace, Duration::from_secs(2));
     }
 }

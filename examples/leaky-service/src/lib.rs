@@ -11,6 +11,7 @@
 
 pub mod client;
 pub mod config;
+pub mod connections;
 pub mod counting_alloc;
 pub mod debug_vars;
 pub mod routes;
@@ -25,7 +26,9 @@ use tokio::net::TcpListener;
 pub use config::{parse_args, Command, LoadConfig, Mode, ServerConfig};
 
 /// Serves `config`'s mode on `listener` until `shutdown` completes, then
-/// finishes the requests in flight and returns.
+/// gives the requests in flight `config.shutdown_grace` to finish and
+/// returns; a client slower than `config.header_read_timeout` to send a
+/// request's headers is disconnected (see [`connections`]).
 pub async fn serve(
     config: ServerConfig,
     listener: TcpListener,
@@ -37,7 +40,17 @@ pub async fn serve(
         store,
         exporter: debug_vars::Exporter::default(),
     });
-    axum::serve(listener, routes::router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let (header_read_timeout, grace) = (
+        state.config.header_read_timeout,
+        state.config.shutdown_grace,
+    );
+    let app = routes::router(state);
+    let closed = connections::serve(listener, app, header_read_timeout, grace, shutdown).await?;
+    if closed > 0 {
+        println!(
+            "closed {closed} connection(s) still open after the {:.1} s grace period",
+            grace.as_secs_f64()
+        );
+    }
+    Ok(())
 }

@@ -46,11 +46,35 @@ impl Server {
     /// Sends SIGINT (what Ctrl-C sends) and waits up to `limit` for the
     /// process to exit; returns its status and the rest of its output.
     pub fn interrupt(mut self, limit: Duration) -> (ExitStatus, String) {
+        self.send_interrupt();
+        self.wait(limit)
+    }
+
+    /// Sends SIGINT (what Ctrl-C sends), and returns at once.
+    pub fn send_interrupt(&mut self) {
         let sent = Command::new("kill")
             .args(["-INT", &self.child.id().to_string()])
             .status()
             .expect("kill runs");
         assert!(sent.success());
+    }
+
+    /// Reads the service's output up to a line containing `text`, and
+    /// returns that line.
+    pub fn read_line_containing(&mut self, text: &str) -> String {
+        loop {
+            let mut line = String::new();
+            let read = self.stdout.read_line(&mut line).expect("read output");
+            assert!(read > 0, "the output ended before a line with `{text}`");
+            if line.contains(text) {
+                return line;
+            }
+        }
+    }
+
+    /// Waits up to `limit` for the process to exit; returns its status and
+    /// the rest of its output.
+    pub fn wait(mut self, limit: Duration) -> (ExitStatus, String) {
         let deadline = Instant::now() + limit;
         let status = loop {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
