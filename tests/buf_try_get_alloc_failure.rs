@@ -39,7 +39,7 @@ fn kept_in_class(pool: &BufPool, size: usize) -> usize {
     s.classes
         .iter()
         .find(|c| c.size == size)
-        .map_or(0, |c| c.retained_buffers)
+        .map_or(0, |c| c.retained)
 }
 
 #[derive(Clone, Copy, Debug)]

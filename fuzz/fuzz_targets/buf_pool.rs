@@ -164,6 +164,7 @@ fn expected_error(config: &Config) -> bool {
         || !max.is_power_of_two()
         || max < min
         || max > MAX_CLASS_LIMIT
+        || (budget != 0 && budget < max)
         || config
             .thread_cache_bytes
             .is_some_and(|t| t.value() > budget)
@@ -196,28 +197,28 @@ fn check(pool: &BufPool, held: &[Held<'_>], frozen: &[Vec<Bytes>], seen: &Seen, 
     let (mut bytes, mut buffers) = (0usize, 0usize);
     for class in &s.classes {
         assert!(
-            class.retained_bytes >= class.retained_buffers * class.size
-                && class.retained_bytes <= class.retained_buffers * (2 * class.size - 1),
+            class.retained_bytes >= class.retained * class.size
+                && class.retained_bytes <= class.retained * (2 * class.size - 1),
             "{op:?}: class {} keeps {} buffers of {} bytes",
             class.size,
-            class.retained_buffers,
+            class.retained,
             class.retained_bytes
         );
         assert_eq!(class.hits + class.misses, class.gets, "{op:?}: {class:?}");
         bytes += class.retained_bytes;
-        buffers += class.retained_buffers;
+        buffers += class.retained;
     }
     assert_eq!(
         (bytes, buffers),
-        (s.retained_bytes, s.retained_buffers),
+        (s.retained_bytes, s.retained),
         "{op:?}: totals"
     );
     // Every buffer the pool made is held, kept, or counted where it left.
     let made = s.misses + s.oversize;
-    let accounted = (held.len() + frozen.len() + s.retained_buffers) as u64
-        + s.rejected_budget
-        + s.rejected_full
-        + s.rejected_size
+    let accounted = (held.len() + frozen.len() + s.retained) as u64
+        + s.refused_budget
+        + s.dropped_full
+        + s.rejected
         + s.discarded_unwinding
         + s.detached
         + s.trimmed;
@@ -414,7 +415,7 @@ fuzz_target!(|input: Input| {
     pool.trim();
     let s = pool.stats();
     assert_eq!(
-        (s.retained_bytes, s.retained_buffers),
+        (s.retained_bytes, s.retained),
         (0, 0),
         "two trims leave {s:?}"
     );

@@ -384,7 +384,7 @@ fn pool_model(config: &PoolConfig, ops: &[PoolOp]) {
         let went = s.outstanding
             + s.retained
             + s.rejected
-            + s.over_budget
+            + s.refused_budget
             + s.dropped_full
             + s.hook_panics
             + s.discarded_unwinding
