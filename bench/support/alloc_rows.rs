@@ -19,7 +19,12 @@
 //! calling poolkit from its own hot loop is built. A floor behind a call
 //! while the pool is inlined (or the reverse) adds a call and its register
 //! spills to one side only, and the ratio then measures the call, not the
-//! pool. No row here is behind `#[inline(never)]`.
+//! pool. No row here is behind `#[inline(never)]`. What the compiler
+//! inlined shows in the disassembly of criterion's loops, e.g.
+//! `objdump -d -C target/release/deps/pool_jemalloc-<hash>` and the `call`s
+//! inside each `criterion::bencher::Bencher<M>::iter`: whatever of
+//! poolkit's code is still called there (rather than inlined) is called
+//! the same way from a user's loop.
 //!
 //! The size reaches every row through `black_box`, so no row is compiled
 //! for a constant size that a real caller would not have.

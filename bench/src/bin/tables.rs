@@ -21,9 +21,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use plotters::prelude::*;
 use serde_json::Value;
 
-/// The command that runs every benchmark the page shows but the cache's,
-/// then this generator (one line; about 25 minutes on 2 quiet cores).
-const RUN_ALL: &str = "cargo bench -p poolkit-bench --bench pool --bench pool_jemalloc --bench pool_mimalloc --bench buf -- --warm-up-time 1 --measurement-time 2 && cargo run -p poolkit-bench --bin tables";
+/// The command that counts the instructions and runs every benchmark the
+/// page shows but the cache's, then this generator.
+const RUN_ALL: &str = ".ci/instruction-budget --no-check && cargo bench -p poolkit-bench --bench pool --bench pool_jemalloc --bench pool_mimalloc --bench buf -- --warm-up-time 1 --measurement-time 2 && cargo run -p poolkit-bench --bin tables";
 
 /// Short criterion times, as the page's runs use.
 const QUICK: &str = "--warm-up-time 1 --measurement-time 2";
@@ -366,7 +366,8 @@ fn size_bytes(s: &str) -> f64 {
     }
 }
 
-/// Three significant figures, thousands separated.
+/// Three significant figures (at least two decimals below 10), thousands
+/// separated: times in ns and ratios.
 fn ns(v: f64) -> String {
     if v < 10.0 {
         format!("{v:.2}")
@@ -525,7 +526,7 @@ fn render(table: &Table, m: &Measurements, machine: &Machine) -> String {
                     newest = newest.max(e.written);
                     match base {
                         Some(b) if b.ns > 0.0 => {
-                            let _ = write!(out, " {} ({:.2} ×) |", ns(e.ns), e.ns / b.ns);
+                            let _ = write!(out, " {} ({} ×) |", ns(e.ns), ns(e.ns / b.ns));
                         }
                         _ => {
                             let _ = write!(out, " {} |", ns(e.ns));
@@ -586,8 +587,10 @@ fn chart(title: &str, lines: &[Line]) -> Result<Option<String>, String> {
     if points().next().is_none() {
         return Ok(None);
     }
-    let x_min = points().map(|p| p.0).fold(f64::INFINITY, f64::min);
-    let x_max = points().map(|p| p.0).fold(0.0, f64::max);
+    // Sizes are powers of two: the x axis is their exponent, so that its
+    // ticks fall on round sizes (64 B, 256 B, 1 KiB, ...).
+    let x_min = points().map(|p| p.0.log2()).fold(f64::INFINITY, f64::min);
+    let x_max = points().map(|p| p.0.log2()).fold(0.0, f64::max);
     let y_max = points().map(|p| p.1).fold(0.0, f64::max);
     let y_min = points().map(|p| p.1).fold(f64::INFINITY, f64::min);
     // Whole decades on the time axis, so its ticks are round.
@@ -597,7 +600,6 @@ fn chart(title: &str, lines: &[Line]) -> Result<Option<String>, String> {
         RGBColor(31, 119, 180),
         RGBColor(255, 127, 14),
         RGBColor(44, 160, 44),
-        RGBColor(0, 0, 0),
         RGBColor(214, 39, 40),
         RGBColor(148, 103, 189),
         RGBColor(140, 86, 75),
@@ -615,25 +617,19 @@ fn chart(title: &str, lines: &[Line]) -> Result<Option<String>, String> {
             .margin(12)
             .x_label_area_size(45)
             .y_label_area_size(70)
-            .build_cartesian_2d(
-                (x_min / 1.5..x_max * 1.5).log_scale(),
-                (y_lo..y_hi).log_scale(),
-            )
+            .build_cartesian_2d(x_min - 0.5..x_max + 0.5, (y_lo..y_hi).log_scale())
             .map_err(|e| e.to_string())?;
         c.configure_mesh()
             .x_desc("buffer size")
             .y_desc("ns per round trip (median)")
-            .x_label_formatter(&|v| human_bytes(*v))
+            .x_labels(12)
+            .x_label_formatter(&|v| human_bytes(v.exp2()))
             .y_label_formatter(&|v| ns(*v))
             .draw()
             .map_err(|e| e.to_string())?;
-        for (i, (_, pts)) in lines.iter().enumerate() {
-            let colour = colours[i % colours.len()];
-            let style = if i == 3 {
-                colour.stroke_width(3)
-            } else {
-                colour.stroke_width(2)
-            };
+        for (i, (label, pts)) in lines.iter().enumerate() {
+            let (colour, style) = line_style(&colours, i, label);
+            let pts: Vec<(f64, f64)> = pts.iter().map(|&(x, y)| (x.log2(), y)).collect();
             c.draw_series(LineSeries::new(pts.iter().copied(), style))
                 .map_err(|e| e.to_string())?;
             c.draw_series(pts.iter().map(|&p| Circle::new(p, 3, colour.filled())))
@@ -641,13 +637,10 @@ fn chart(title: &str, lines: &[Line]) -> Result<Option<String>, String> {
         }
         let font = ("sans-serif", 15).into_font();
         for (i, (label, pts)) in lines.iter().enumerate() {
-            let colour = colours[i % colours.len()];
+            let (_, style) = line_style(&colours, i, label);
             let y = 60 + 26 * i as i32;
             legend
-                .draw(&PathElement::new(
-                    vec![(10, y), (40, y)],
-                    colour.stroke_width(3),
-                ))
+                .draw(&PathElement::new(vec![(10, y), (40, y)], style))
                 .map_err(|e| e.to_string())?;
             let text = if pts.is_empty() {
                 format!("{label} (missing)")
@@ -661,6 +654,16 @@ fn chart(title: &str, lines: &[Line]) -> Result<Option<String>, String> {
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(Some(svg))
+}
+
+/// The floor in thick black, every other line in the palette's colours.
+fn line_style(colours: &[RGBColor], i: usize, label: &str) -> (RGBColor, ShapeStyle) {
+    if label.contains("floor") {
+        (BLACK, BLACK.stroke_width(3))
+    } else {
+        let colour = colours[i % colours.len()];
+        (colour, colour.stroke_width(2))
+    }
 }
 
 fn human_bytes(v: f64) -> String {
@@ -712,8 +715,8 @@ fn run() -> Result<(), String> {
     );
     let _ = writeln!(
         page,
-        "Machine: {}, {} cores, {}, Linux. Absolute times on a shared machine move by 10-30 % \
-         between runs; compare ratios within a table.\n\n\
+        "Machine: {}, {} cores, {}, Linux. Absolute times on a shared machine vary from run to \
+         run with the other work on it; compare ratios within a table, each measured in one run.\n\n\
          Everything on this page but the cache's rows and hit ratios, in one line:\n\n\
          ```sh\n{RUN_ALL}\n```\n\n\
          The floor is a bare `thread_local!` `RefCell<Vec<Box<Vec<u8>>>>` pop and push, with no \
@@ -723,6 +726,11 @@ fn run() -> Result<(), String> {
          release build. The size of each round trip is read at run time.\n",
         machine.cpu, machine.cores, machine.rustc
     );
+
+    page.push_str(&instructions(
+        &target.join("instruction-counts.tsv"),
+        &machine,
+    ));
 
     let glibc = machine.glibc.clone();
     for (section, tables) in tables(&glibc) {
@@ -774,6 +782,65 @@ fn run() -> Result<(), String> {
         criterion_dir.display()
     );
     Ok(())
+}
+
+/// The instruction counts `.ci/instruction-budget` wrote (callgrind), as a
+/// table with ratios to the floor; says how to get them when absent.
+fn instructions(file: &Path, machine: &Machine) -> String {
+    let command = ".ci/instruction-budget --no-check";
+    let mut out = String::from("## Instructions per round trip\n\n");
+    let text = fs::read_to_string(file).unwrap_or_default();
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .map(|l| l.split('\t').collect::<Vec<_>>())
+        .filter(|f| f.len() == 3)
+        .collect();
+    let count = |name: &str| {
+        rows.iter()
+            .find(|f| f[0] == name)
+            .and_then(|f| f[1].parse::<f64>().ok())
+    };
+    let Some(floor) = count("bare") else {
+        let _ = writeln!(
+            out,
+            "*Not measured yet*: run `{command}`, then `cargo run -p poolkit-bench --bin tables`.\n"
+        );
+        return out;
+    };
+    out.push_str(
+        "Get a 4 KiB buffer, write 16 bytes, return it, warm, counted by callgrind \
+         (`examples/round_trip.rs`, `examples/buf_round_trip.rs`, built with the bench profile; \
+         two round-trip counts, the difference divided by the extra round trips). Counts are \
+         repeatable where times are not; CI fails when one exceeds its budget \
+         (`.ci/instruction-budget.toml`).\n\n\
+         | contestant | instructions (× floor) | budget |\n|---|---|---|\n",
+    );
+    let labels = [
+        ("pool", "`Pool<Vec<u8>>`"),
+        ("bufpool", "`BufPool::get`"),
+        ("buf_get", "`poolkit::buf::get`"),
+        ("bare", "floor: bare `thread_local!` of boxes"),
+    ];
+    for (name, label) in labels {
+        let budget = rows.iter().find(|f| f[0] == name).map_or("", |f| f[2]);
+        match count(name) {
+            Some(c) => {
+                let _ = writeln!(out, "| {label} | {c:.0} ({:.2} ×) | {budget} |", c / floor);
+            }
+            None => {
+                let _ = writeln!(out, "| {label} | *missing* | |");
+            }
+        }
+    }
+    let when = fs::metadata(file)
+        .and_then(|m| m.modified())
+        .map_or("date unknown".into(), |t| format!("measured {}", date(t)));
+    let _ = writeln!(
+        out,
+        "\n{} · {} cores · {} · {} · {when}. Reproduce: `{command}`\n",
+        machine.cpu, machine.cores, machine.rustc, machine.glibc
+    );
+    out
 }
 
 fn save_chart(
