@@ -22,8 +22,11 @@ use plotters::prelude::*;
 use serde_json::Value;
 
 /// The command that counts the instructions and runs every benchmark the
-/// page shows but the cache's, then this generator.
-const RUN_ALL: &str = ".ci/instruction-budget --no-check && cargo bench -p poolkit-bench --bench pool --bench pool_jemalloc --bench pool_mimalloc --bench buf -- --warm-up-time 1 --measurement-time 2 && cargo run -p poolkit-bench --bin tables";
+/// page shows, then this generator.
+const RUN_ALL: &str = ".ci/instruction-budget --no-check && cargo bench -p poolkit-bench --bench pool --bench pool_jemalloc --bench pool_mimalloc --bench buf --bench cache -- --warm-up-time 1 --measurement-time 2 && cargo run -p poolkit-bench --bin tables";
+
+/// What the cache's speed tables measure.
+const OPS: &str = "ns per operation over the trace (a get, and an insert on a miss); rows as named in `bench/benches/cache.rs`.";
 
 /// Short criterion times, as the page's runs use.
 const QUICK: &str = "--warm-up-time 1 --measurement-time 2";
@@ -227,10 +230,10 @@ fn tables(glibc: &str) -> Vec<(&'static str, Vec<Table>)> {
         ),
         ("bytesmut_freeze", "`BytesMut::with_capacity(n).freeze()`"),
     ];
-    let cache = |group: &'static str, title: &'static str| Table {
+    let cache = |group: &'static str, title: &'static str, about: &'static str| Table {
         title,
-        about: "",
-        command: format!("cargo bench -p poolkit-bench --bench cache -- {group}"),
+        about,
+        command: format!("cargo bench -p poolkit-bench --bench cache -- {group} {QUICK}"),
         allocator: glibc.to_string(),
         cols: one(group, "ns per op"),
         rows: Vec::new(),
@@ -340,10 +343,15 @@ fn tables(glibc: &str) -> Vec<(&'static str, Vec<Table>)> {
         (
             "Cache speed",
             vec![
-                cache("zipf_1_thread", "Zipf trace, one thread"),
-                cache("zipf_2_threads", "Zipf trace, two threads"),
-                cache("loop", "A loop larger than the cache"),
-                cache("expiry", "Expiry"),
+                cache("zipf_1_thread", "Zipf trace, one thread", OPS),
+                cache("zipf_2_threads", "Zipf trace, two threads", OPS),
+                cache("loop", "A loop larger than the cache", OPS),
+                cache(
+                    "expiry",
+                    "Expiry",
+                    "The Zipf trace with a clock that advances 100 ns per operation and a 200 µs TTL: \
+                     ns per operation (a get, and an insert on a miss or an expired entry).",
+                ),
             ],
         ),
     ]
@@ -717,7 +725,7 @@ fn run() -> Result<(), String> {
         page,
         "Machine: {}, {} cores, {}, Linux. Absolute times on a shared machine vary from run to \
          run with the other work on it; compare ratios within a table, each measured in one run.\n\n\
-         Everything on this page but the cache's rows and hit ratios, in one line:\n\n\
+         Everything on this page but the cache's hit ratios, in one line:\n\n\
          ```sh\n{RUN_ALL}\n```\n\n\
          The floor is a bare `thread_local!` `RefCell<Vec<Box<Vec<u8>>>>` pop and push, with no \
          classes, bounds, stats or aging (`bench/support/bare.rs`). It and poolkit's get and \
