@@ -1,19 +1,28 @@
-//! One million `BufPool` get/return round trips (16 bytes written into a
-//! 4 KiB buffer), or the same through a bare `thread_local!` pool storing
-//! boxes (`bare`) or the `Vec`s themselves (`bare_by_value`): a
-//! fixed workload for counting instructions, which (unlike time) are
-//! repeatable on a noisy machine.
+//! Warm get / write 16 bytes / return round trips of a 4 KiB buffer through
+//! a `BufPool` (`bufpool`), the process-wide pool (`buf_get`), or the bare
+//! `thread_local!` pools that the benchmarks use as their floor, storing
+//! boxes (`bare`) or the `Vec`s themselves (`bare_by_value`): a fixed
+//! workload for counting instructions, which (unlike time) are repeatable
+//! on a noisy machine.
 //!
 //! ```text
-//! cargo build --release --example buf_round_trip
-//! valgrind --tool=callgrind target/release/examples/buf_round_trip bufpool
-//! valgrind --tool=callgrind target/release/examples/buf_round_trip bare
-//! valgrind --tool=callgrind target/release/examples/buf_round_trip bare_by_value
+//! cargo build --profile bench --example buf_round_trip
+//! valgrind --tool=callgrind target/release/examples/buf_round_trip bufpool 100000
+//! valgrind --tool=callgrind target/release/examples/buf_round_trip bare 100000
 //! ```
 //!
-//! A second argument sets the number of round trips (default 1,000,000);
-//! the wall time per round trip is printed, a quick A/B check only (the
-//! figures that count come from `cargo bench -p poolkit-bench --bench buf`).
+//! `.ci/instruction-budget` runs each contestant at two round-trip counts
+//! and divides the difference by the extra round trips, so that start-up
+//! and the first (cold) round trip cancel out. The wall time per round trip
+//! is printed too, a quick A/B check only (the figures that count come from
+//! `cargo bench -p poolkit-bench --bench buf`).
+//!
+//! Every contestant is measured the same way: the round trip is inlined
+//! into one loop of the same shape (`run`), poolkit's code through the
+//! bench profile's thin LTO and single codegen unit, the floor's through
+//! `#[inline(always)]`. A floor behind a call while the pool is inlined
+//! (or the reverse) would count the call on one side only. The size comes
+//! through `black_box`, as a caller's size would come at run time.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -25,28 +34,23 @@ mod bare;
 
 const SIZE: usize = 4096;
 const DEFAULT_ROUND_TRIPS: usize = 1_000_000;
+const USAGE: &str = "usage: buf_round_trip [bufpool|buf_get|bare|bare_by_value] [round_trips]";
 
-#[inline(never)]
-fn bufpool_round_trip(pool: &BufPool) {
-    let mut buf = pool.get(SIZE);
-    buf.resize(16, 0xAB);
-    black_box(&mut buf[..]);
-}
-
-#[inline(never)]
-fn bare_round_trip() {
-    bare::boxed_round_trip(SIZE, write_16);
-}
-
-#[inline(never)]
-fn bare_by_value_round_trip() {
-    bare::by_value_round_trip(SIZE, write_16);
-}
-
+/// The same use of the buffer for every contestant: 16 bytes written, then
+/// handed to `black_box` so that the write cannot be skipped.
 #[inline(always)]
 fn write_16(buf: &mut Vec<u8>) {
     buf.resize(16, 0xAB);
     black_box(&mut buf[..]);
+}
+
+/// The loop every contestant runs in; one copy per contestant, with the
+/// round trip inlined into it.
+#[inline(never)]
+fn run(round_trips: usize, mut round_trip: impl FnMut()) {
+    for _ in 0..round_trips {
+        round_trip();
+    }
 }
 
 fn main() {
@@ -56,20 +60,29 @@ fn main() {
         None => DEFAULT_ROUND_TRIPS,
         Some(Ok(n)) => n,
         Some(Err(error)) => {
-            eprintln!("usage: buf_round_trip [bufpool|bare|bare_by_value] [round_trips]: {error}");
+            eprintln!("{USAGE}: {error}");
             std::process::exit(2);
         }
     };
+    let size = black_box(SIZE);
     let pool = BufPool::new();
     let start = Instant::now();
-    for _ in 0..round_trips {
-        match which.as_str() {
-            "bare" => bare_round_trip(),
-            "bare_by_value" => bare_by_value_round_trip(),
-            _ => bufpool_round_trip(&pool),
+    match which.as_str() {
+        "bufpool" => run(round_trips, || {
+            let mut buf = pool.get(size);
+            write_16(&mut buf);
+        }),
+        "buf_get" => run(round_trips, || {
+            let mut buf = poolkit::buf::get(size);
+            write_16(&mut buf);
+        }),
+        "bare" => run(round_trips, || bare::boxed_round_trip(size, write_16)),
+        "bare_by_value" => run(round_trips, || bare::by_value_round_trip(size, write_16)),
+        other => {
+            eprintln!("{USAGE}: unknown contestant {other:?}");
+            std::process::exit(2);
         }
     }
-    let elapsed = start.elapsed();
-    let per_trip = elapsed.as_secs_f64() * 1e9 / round_trips.max(1) as f64;
+    let per_trip = start.elapsed().as_secs_f64() * 1e9 / round_trips.max(1) as f64;
     println!("{which}: {round_trips} round trips, {per_trip:.1} ns each");
 }

@@ -1,45 +1,77 @@
-//! One million get/return round trips of a 4 KiB buffer, through poolkit or
-//! through a bare boxed `thread_local!` pool: a fixed workload for counting
-//! instructions, which (unlike time) are repeatable on a noisy machine.
+//! Warm get / write 16 bytes / return round trips of a 4 KiB `Vec<u8>`
+//! through poolkit's `Pool` (`pool`) or through the bare boxed
+//! `thread_local!` pool that the benchmarks use as their floor (`bare`): a
+//! fixed workload for counting instructions, which (unlike time) are
+//! repeatable on a noisy machine.
 //!
 //! ```text
-//! cargo build --release --example round_trip
-//! valgrind --tool=callgrind target/release/examples/round_trip poolkit
-//! valgrind --tool=callgrind target/release/examples/round_trip bare
+//! cargo build --profile bench --example round_trip
+//! valgrind --tool=callgrind target/release/examples/round_trip pool 100000
+//! valgrind --tool=callgrind target/release/examples/round_trip bare 100000
 //! ```
+//!
+//! `.ci/instruction-budget` runs each contestant at two round-trip counts
+//! and divides the difference by the extra round trips, so that start-up
+//! and the first (cold) round trip cancel out.
+//!
+//! Both contestants are measured the same way: the round trip is inlined
+//! into one loop of the same shape (`run`), the pool's code through the
+//! bench profile's thin LTO and single codegen unit, the floor's through
+//! `#[inline(always)]`. A floor behind a call while the pool is inlined
+//! (or the reverse) would count the call on one side only. The size comes
+//! through `black_box`, as a caller's size would come at run time.
 
-use std::cell::RefCell;
 use std::hint::black_box;
+use std::time::Instant;
 
-thread_local! {
-    #[allow(clippy::vec_box)] // boxed on purpose: the same storage as poolkit's
-    static BARE: RefCell<Vec<Box<Vec<u8>>>> = const { RefCell::new(Vec::new()) };
+#[path = "../bench/support/bare.rs"]
+mod bare;
+
+const SIZE: usize = 4096;
+const DEFAULT_ROUND_TRIPS: usize = 1_000_000;
+
+/// The same use of the buffer on both sides: 16 bytes written, then handed
+/// to `black_box` so that the write cannot be skipped.
+#[inline(always)]
+fn write_16(buf: &mut Vec<u8>) {
+    buf.resize(16, 0xAB);
+    black_box(&mut buf[..]);
 }
 
+/// The loop every contestant runs in; one copy per contestant, with the
+/// round trip inlined into it.
 #[inline(never)]
-fn poolkit_round_trip(pool: &poolkit::Pool<Vec<u8>>) {
-    let mut buf = pool.get();
-    black_box(&mut *buf);
-}
-
-#[inline(never)]
-fn bare_round_trip() {
-    let mut buf = BARE
-        .with(|p| p.borrow_mut().pop())
-        .unwrap_or_else(|| Box::new(Vec::with_capacity(4096)));
-    black_box(&mut *buf);
-    buf.clear();
-    BARE.with(|p| p.borrow_mut().push(buf));
+fn run(round_trips: usize, mut round_trip: impl FnMut()) {
+    for _ in 0..round_trips {
+        round_trip();
+    }
 }
 
 fn main() {
-    let which = std::env::args().nth(1).unwrap_or_else(|| "poolkit".into());
-    let pool = poolkit::Pool::new(|| Vec::<u8>::with_capacity(4096));
-    for _ in 0..1_000_000 {
-        match which.as_str() {
-            "bare" => bare_round_trip(),
-            _ => poolkit_round_trip(&pool),
+    let mut args = std::env::args().skip(1);
+    let which = args.next().unwrap_or_else(|| "pool".into());
+    let round_trips = match args.next().map(|n| n.parse::<usize>()) {
+        None => DEFAULT_ROUND_TRIPS,
+        Some(Ok(n)) => n,
+        Some(Err(error)) => {
+            eprintln!("usage: round_trip [pool|bare] [round_trips]: {error}");
+            std::process::exit(2);
+        }
+    };
+    let size = black_box(SIZE);
+    let pool = poolkit::Pool::new(move || Vec::<u8>::with_capacity(size));
+    let start = Instant::now();
+    match which.as_str() {
+        "pool" => run(round_trips, || {
+            let mut buf = pool.get();
+            write_16(&mut buf);
+        }),
+        "bare" => run(round_trips, || bare::boxed_round_trip(size, write_16)),
+        other => {
+            eprintln!("usage: round_trip [pool|bare] [round_trips]: unknown contestant {other:?}");
+            std::process::exit(2);
         }
     }
-    println!("{which}: 1,000,000 round trips");
+    let per_trip = start.elapsed().as_secs_f64() * 1e9 / round_trips.max(1) as f64;
+    println!("{which}: {round_trips} round trips, {per_trip:.1} ns each");
 }

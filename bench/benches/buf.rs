@@ -15,6 +15,15 @@
 //! into it (`k` = 16, or `n` for the `full` form), hands the bytes to
 //! `black_box` and lets it go; rows differ only in where the buffer comes
 //! from and where it goes.
+//!
+//! The floor rows (`bare_thread_local*`, from `support/bare.rs`) and the
+//! pool rows are inlined into the same criterion loop: the floor through
+//! `#[inline(always)]`, `BufPool::get` and the guard's drop through the
+//! bench profile's thin LTO and single codegen unit (root `Cargo.toml`), as
+//! in a user's release binary. Were one side behind a call and the other
+//! inlined, the ratio would measure the call rather than the pool. The size
+//! and the bytes written reach every row through `black_box`, so no row is
+//! specialised for a constant.
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -69,6 +78,7 @@ fn bare_boxed_round_trip(n: usize, k: usize) {
 /// One `get_return` group: every row for buffers of `n` bytes with `k`
 /// bytes written.
 fn get_return_group(c: &mut Criterion, form: &str, n: usize, label: &str, k: usize) {
+    let (n, k) = black_box((n, k));
     let mut g = c.benchmark_group(format!("get_return_{form}/{label}"));
     g.warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(1));

@@ -1,11 +1,17 @@
 //! Pool versus no pool, and versus the strongest peers.
 //!
-//! Run: `cargo bench -p poolkit-bench --bench pool` (all groups, about 6 minutes on 2 cores),
-//! or a group: `cargo bench -p poolkit-bench --bench pool -- get_return_1t/4KiB`.
+//! Run: `cargo bench -p poolkit-bench --bench pool -- --warm-up-time 1 --measurement-time 2`,
+//! or a group: `cargo bench -p poolkit-bench --bench pool -- round_trip_glibc`.
+//! The same round trips under jemalloc and mimalloc: `--bench pool_jemalloc`,
+//! `--bench pool_mimalloc`.
 //!
 //! Every operation is "take a buffer with `n` bytes of capacity, check the
-//! capacity, hand it to `black_box`, give it back", so each row differs only
-//! in where the buffer comes from and how it goes back.
+//! capacity, use it, give it back", so each row differs only in where the
+//! buffer comes from and how it goes back. Every row's code is inlined into
+//! criterion's loop the same way: the floor (`support/bare.rs`) through
+//! `#[inline(always)]`, poolkit's get and return through the bench
+//! profile's thin LTO and single codegen unit (see `support/alloc_rows.rs`
+//! for why that matters).
 
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -15,25 +21,21 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
-#[path = "../support/bare.rs"]
-mod bare;
+#[path = "../support/alloc_rows.rs"]
+mod alloc_rows;
+// The floor's module, through the rows shared with the other allocators'
+// binaries (one copy of the bare pools per binary).
+use alloc_rows::bare;
 #[path = "../support/hand_off.rs"]
 mod hand_off;
 
 use criterion::measurement::WallTime;
-use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion};
 use crossbeam_utils::CachePadded;
 use lockfree_object_pool::LinearObjectPool;
 use poolkit::{Pool, Reset};
 
-const SIZES: [(usize, &str); 4] = [
-    (64, "64B"),
-    (4096, "4KiB"),
-    (64 * 1024, "64KiB"),
-    (1024 * 1024, "1MiB"),
-];
-
-/// The same (deliberately tiny) use of the buffer in every row.
+/// The cross-thread rows' (deliberately tiny) use of the buffer.
 #[inline(always)]
 fn touch(buf: &mut Vec<u8>, n: usize) {
     if buf.capacity() < n {
@@ -44,38 +46,41 @@ fn touch(buf: &mut Vec<u8>, n: usize) {
     black_box(buf);
 }
 
+// The two-thread rows: the same write as the one-thread group
+// (`alloc_rows::write_16`), each inlined into its thread's loop.
+
 #[inline(always)]
 fn bare_round_trip(n: usize) {
-    bare::by_value_round_trip(n, |buf| touch(buf, n));
+    bare::by_value_round_trip(n, |buf| alloc_rows::write_16(buf, n));
 }
 
 #[inline(always)]
 fn bare_boxed_round_trip(n: usize) {
-    bare::boxed_round_trip(n, |buf| touch(buf, n));
+    bare::boxed_round_trip(n, |buf| alloc_rows::write_16(buf, n));
 }
 
 #[inline(always)]
 fn poolkit_round_trip(pool: &Pool<Vec<u8>>, n: usize) {
     let mut buf = pool.get();
-    touch(&mut buf, n);
+    alloc_rows::write_16(&mut buf, n);
 }
 
 #[inline(always)]
 fn no_pool_round_trip(n: usize) {
     let mut buf = Vec::with_capacity(n);
-    touch(&mut buf, n);
+    alloc_rows::write_16(&mut buf, n);
 }
 
 #[inline(always)]
 fn lockfree_round_trip(pool: &LinearObjectPool<Vec<u8>>, n: usize) {
     let mut buf = pool.pull();
-    touch(&mut buf, n);
+    alloc_rows::write_16(&mut buf, n);
 }
 
 #[inline(always)]
 fn slab_round_trip(slab: &sharded_slab::Pool<Vec<u8>>, n: usize) {
     let mut buf = slab.create().unwrap();
-    touch(&mut buf, n);
+    alloc_rows::write_16(&mut buf, n);
     let key = buf.key();
     drop(buf);
     slab.clear(key);
@@ -116,38 +121,32 @@ fn on_threads(threads: usize, iters: u64, op: impl Fn() + Sync) -> Duration {
     })
 }
 
-fn get_return_1t(c: &mut Criterion) {
-    for (n, label) in SIZES {
-        let mut g = c.benchmark_group(format!("get_return_1t/{label}"));
-        g.measurement_time(Duration::from_secs(2))
-            .warm_up_time(Duration::from_millis(500));
-
-        let pool = poolkit_pool(n);
-        g.bench_function("poolkit", |b| b.iter(|| poolkit_round_trip(&pool, n)));
-        bare::reset();
-        g.bench_function("bare_thread_local", |b| b.iter(|| bare_round_trip(n)));
-        g.bench_function("bare_thread_local_boxed", |b| {
-            b.iter(|| bare_boxed_round_trip(n))
-        });
-        bare::reset();
-        g.bench_function("no_pool_with_capacity", |b| {
-            b.iter(|| no_pool_round_trip(n))
-        });
-        g.bench_function("no_pool_vec_zeroed", |b| {
+/// The round trips under glibc's malloc (the system allocator): the rows
+/// every allocator binary measures (`support/alloc_rows.rs`: poolkit's
+/// `Pool`, `BufPool`, `buf::get`, the floor, `Vec::with_capacity`), plus
+/// the peer pools, in the one group `round_trip_glibc`. The peers' rows use
+/// the same write (`alloc_rows::write_16`) and are inlined into the same
+/// criterion loop as the floor and poolkit's rows.
+fn round_trip_glibc(c: &mut Criterion) {
+    alloc_rows::round_trip_group(c, "glibc", &|g, n, label| {
+        let lockfree = lockfree_pool(n);
+        g.bench_function(BenchmarkId::new("lockfree_object_pool", label), |b| {
             b.iter(|| {
-                let mut buf = vec![0u8; n];
-                buf.clear();
-                touch(&mut buf, n);
+                let mut buf = lockfree.pull();
+                alloc_rows::write_16(&mut buf, n);
             })
         });
-        let lockfree = lockfree_pool(n);
-        g.bench_function("lockfree_object_pool", |b| {
-            b.iter(|| lockfree_round_trip(&lockfree, n))
-        });
         let slab: sharded_slab::Pool<Vec<u8>> = sharded_slab::Pool::new();
-        g.bench_function("sharded_slab", |b| b.iter(|| slab_round_trip(&slab, n)));
-        g.finish();
-    }
+        g.bench_function(BenchmarkId::new("sharded_slab", label), |b| {
+            b.iter(|| {
+                let mut buf = slab.create().unwrap();
+                alloc_rows::write_16(&mut buf, n);
+                let key = buf.key();
+                drop(buf);
+                slab.clear(key);
+            })
+        });
+    });
 }
 
 /// An object that is expensive to build: a map and several reserved vectors.
@@ -202,7 +201,7 @@ fn expensive_object(c: &mut Criterion) {
 }
 
 fn get_return_2t(c: &mut Criterion) {
-    let n = 4096;
+    let n = black_box(4096);
     let mut g = c.benchmark_group("get_return_2t/4KiB");
     g.measurement_time(Duration::from_secs(3))
         .warm_up_time(Duration::from_millis(500))
@@ -393,7 +392,7 @@ fn cross_thread(c: &mut Criterion) {
 
 criterion_group!(
     benches,
-    get_return_1t,
+    round_trip_glibc,
     expensive_object,
     get_return_2t,
     cross_thread
