@@ -262,7 +262,12 @@ impl BufPool {
         }
     }
 
-    /// Like [`get`](Self::get), but a failed allocation is an error.
+    /// Like [`get`](Self::get), but a failed allocation of the buffer's
+    /// storage is an error, and the pool is left as it was.
+    ///
+    /// The pool's own small allocations are not covered: the 24-byte box a
+    /// new buffer lives in, and the calling thread's cache on its first use
+    /// of the pool, abort on failure as std's allocations do.
     ///
     /// ```
     /// let pool = poolkit::buf::BufPool::new();

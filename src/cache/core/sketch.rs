@@ -47,13 +47,12 @@ impl Sketch {
             .checked_next_power_of_two()
             .ok_or(usize::MAX)?;
         let bytes = words.saturating_mul(std::mem::size_of::<u64>());
-        // `vec![0; n]` takes zeroed memory from the allocator (pages the system maps on
-        // first write, for a large table) but aborts on failure: ask with `try_reserve`
-        // first, so that a table that cannot be had is an error.
-        let mut probe = Vec::<u64>::new();
-        probe.try_reserve_exact(words).map_err(|_| bytes)?;
-        drop(probe);
-        let table = vec![0u64; words].into_boxed_slice();
+        // Reserved with `try_reserve` (a table that cannot be had is an error, not an
+        // abort), then zeroed in place: no second allocation that could fail.
+        let mut table = Vec::<u64>::new();
+        table.try_reserve_exact(words).map_err(|_| bytes)?;
+        table.resize(words, 0);
+        let table = table.into_boxed_slice();
         Ok(Sketch {
             table,
             block_mask: words / BLOCK_WORDS - 1,

@@ -116,7 +116,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Store<K, V, S> {
             index,
             hasher,
             policy,
-            wheel: TimerWheel::new(),
+            wheel: TimerWheel::try_new().map_err(out_of_memory)?,
             limits,
             weight: 0,
             stats: CacheStats::default(),

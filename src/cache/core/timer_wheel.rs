@@ -41,12 +41,21 @@ pub(crate) struct TimerWheel {
 }
 
 impl TimerWheel {
-    pub(crate) fn new() -> Self {
-        TimerWheel {
-            lists: Box::new([List::EMPTY; PENDING + 1]),
+    /// An empty wheel; `Err` with the bytes it needed if its lists cannot be
+    /// allocated.
+    pub(crate) fn try_new() -> Result<Self, usize> {
+        let bytes = std::mem::size_of::<[List; PENDING + 1]>();
+        let mut lists = Vec::new();
+        lists.try_reserve_exact(PENDING + 1).map_err(|_| bytes)?;
+        lists.resize(PENDING + 1, List::EMPTY);
+        let Ok(lists) = lists.into_boxed_slice().try_into() else {
+            unreachable!("exactly PENDING + 1 lists")
+        };
+        Ok(TimerWheel {
+            lists,
             time: 0,
             scheduled: 0,
-        }
+        })
     }
 
     pub(crate) fn scheduled(&self) -> usize {
@@ -160,7 +169,7 @@ mod tests {
     /// Files entries with the given deadlines and returns the slab.
     fn setup(deadlines: &[u64]) -> (Slab<usize, ()>, TimerWheel) {
         let mut slab = Slab::with_capacity(deadlines.len());
-        let mut wheel = TimerWheel::new();
+        let mut wheel = TimerWheel::try_new().unwrap();
         for (k, &d) in deadlines.iter().enumerate() {
             let idx = slab.insert(Entry::new(k, (), 0, 1, true), Timer::new(d, 0));
             wheel.schedule(&mut slab, idx, d);

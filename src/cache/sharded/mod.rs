@@ -130,22 +130,32 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone, C: Clock> ShardedTtlCache<K, V, S,
             let n = shards as u64;
             total / n + u64::from((i as u64) < total % n)
         };
-        let shards = (0..shards)
-            .map(|i| {
-                let shard_limits = Limits {
-                    capacity: split(limits.capacity as u64, i) as usize,
-                    max_weight: limits.max_weight.map(|budget| split(budget, i)),
-                    ..limits
-                };
-                Ok(Shard::from(
-                    ShardState {
-                        store: Store::try_new(shard_limits, hasher.clone())?,
-                        loading: Vec::with_capacity(8),
-                    },
-                    limits.ttl != NEVER || limits.tti != NEVER,
-                ))
-            })
-            .collect::<Result<Box<[_]>, CacheConfigError>>()?;
+        // Every allocation here is fallible: a cache that cannot be had is an
+        // error from `build`, not an abort.
+        let out_of_memory = |bytes| CacheConfigError::OutOfMemory { bytes };
+        let mut list = Vec::new();
+        list.try_reserve_exact(shards).map_err(|_| {
+            out_of_memory(shards.saturating_mul(std::mem::size_of::<Shard<K, V, S>>()))
+        })?;
+        for i in 0..shards {
+            let shard_limits = Limits {
+                capacity: split(limits.capacity as u64, i) as usize,
+                max_weight: limits.max_weight.map(|budget| split(budget, i)),
+                ..limits
+            };
+            let mut loading = Vec::new();
+            loading
+                .try_reserve_exact(8)
+                .map_err(|_| out_of_memory(8 * std::mem::size_of::<u64>()))?;
+            list.push(Shard::from(
+                ShardState {
+                    store: Store::try_new(shard_limits, hasher.clone())?,
+                    loading,
+                },
+                limits.ttl != NEVER || limits.tti != NEVER,
+            ));
+        }
+        let shards = list.into_boxed_slice();
         Ok(ShardedTtlCache {
             shards,
             hasher,
