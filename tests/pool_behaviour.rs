@@ -565,3 +565,62 @@ fn hit_ratio_counts_every_get_that_did_not_call_the_factory() {
     }
     assert_eq!(pool.stats().hit_ratio(), Some(0.75));
 }
+
+/// The return path of a plain `T: Reset` pool (no accept or bytes hook,
+/// the inlined fast path): a panicking `Reset::reset` loses that object
+/// only and is counted; a reset that uses the pool (taking and returning
+/// objects, trimming) leaves it consistent.
+#[test]
+fn plain_reset_that_panics_or_uses_the_pool_is_handled_on_the_fast_path() {
+    use std::cell::Cell;
+    thread_local! {
+        static MODE: Cell<u8> = const { Cell::new(0) };
+        static POOL: Cell<Option<&'static Pool<Item>>> = const { Cell::new(None) };
+    }
+    #[derive(Default)]
+    struct Item(Vec<u8>);
+    impl Reset for Item {
+        fn reset(&mut self) {
+            match MODE.with(Cell::get) {
+                1 => panic!("reset failed"),
+                2 => {
+                    // Re-entrant: take, return and trim while being returned.
+                    MODE.with(|m| m.set(0));
+                    let pool = POOL.with(Cell::get).unwrap();
+                    drop(pool.get());
+                    pool.trim();
+                }
+                _ => {}
+            }
+            self.0.clear();
+        }
+        fn heap_bytes(&self) -> usize {
+            self.0.capacity()
+        }
+    }
+    // In a static, so that it stays reachable (LeakSanitizer runs this too).
+    static SHARED: std::sync::OnceLock<Pool<Item>> = std::sync::OnceLock::new();
+    let pool: &'static Pool<Item> = SHARED.get_or_init(|| Pool::new(Item::default));
+    POOL.with(|p| p.set(Some(pool)));
+    drop(pool.get());
+    let g = pool.get();
+    MODE.with(|m| m.set(1));
+    assert!(catch_unwind(AssertUnwindSafe(|| drop(g))).is_err());
+    MODE.with(|m| m.set(0));
+    let s = pool.stats();
+    assert_eq!(
+        (s.hook_panics, s.outstanding, s.retained),
+        (1, 0, 0),
+        "{s:?}"
+    );
+    let mut g = pool.get();
+    g.0.push(1);
+    MODE.with(|m| m.set(2));
+    drop(g);
+    let s = pool.stats();
+    assert_eq!(s.outstanding, 0, "{s:?}");
+    assert_eq!(s.gets, s.hits + s.misses, "{s:?}");
+    assert!(s.retained <= 2, "{s:?}");
+    let again = pool.get();
+    assert!(again.0.is_empty(), "handed out reset");
+}

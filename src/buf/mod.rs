@@ -486,7 +486,7 @@ impl BufPool {
     /// A buffer for `min_capacity` and the class it was taken for
     /// ([`NO_CLASS`] above the top class): the guards keep the class as the
     /// return hint for [`give_back`](Self::give_back).
-    #[inline]
+    #[inline(always)]
     fn take_classed(&self, min_capacity: usize) -> Result<(Buf, usize), TryReserveError> {
         let Some(local) = self.local() else {
             return self.take_without_cache(min_capacity);
@@ -553,7 +553,7 @@ impl BufPool {
     /// common case is decided by two comparisons, and the cache slot the
     /// buffer goes to does not wait for a class computed from the capacity.
     /// Everything else takes [`give_back_slow`](Self::give_back_slow).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn give_back(&self, mut buf: Buf, hint: usize) {
         if self.classes.is_class_size(hint, buf.capacity()) {
             if let Some(local) = self.existing_local() {
@@ -568,7 +568,7 @@ impl BufPool {
 
     /// Keeps `buf` (empty, of `class`) in this thread's cache, or else in
     /// the shared queue, or frees it.
-    #[inline]
+    #[inline(always)]
     fn keep(&self, local: &ThreadCache, class: usize, buf: Buf) {
         local.observe(self.epoch.load(Ordering::Relaxed), &self.budget);
         if let Err(back) = local.push(class, buf, &self.budget, self.thread_cache_bytes) {

@@ -272,6 +272,12 @@ impl<T: Weighed> LocalCache<T> {
         }
     }
 
+    /// Whether this cache has applied every trim up to `epoch`.
+    #[inline]
+    pub(crate) fn is_current(&self, epoch: u64) -> bool {
+        self.seen_epoch.get() == epoch
+    }
+
     /// Applies the trims this cache missed if the pool's epoch moved on: the
     /// check every use of the cache makes first.
     #[inline]

@@ -580,8 +580,62 @@ impl<T: Send> Pool<T> {
     }
 
     /// Takes an object back from a guard.
-    #[inline]
-    pub(crate) fn give_back(&self, value: Box<T>) {
+    ///
+    /// Always inlined, and small: the common case (the memo finds the
+    /// cache, `T: Reset` with no accept or bytes hook, not unwinding, room
+    /// in the cache, no trim missed) is a reset call and a push; everything
+    /// else is [`give_back_slow`](Self::give_back_slow), out of line. Left
+    /// to itself, the compiler kept the whole return path out of line in
+    /// user loops, a call per round trip.
+    #[inline(always)]
+    pub(crate) fn give_back(&self, mut value: Box<T>) {
+        if let (Some(local), ResetHook::Trait(reset_and_measure), None, BytesHook::Function(_)) =
+            (self.memoized(), &self.reset, &self.accept, &self.heap_bytes)
+        {
+            if !std::thread::panicking() {
+                // A hook panic drops `value` while unwinding and is counted.
+                let on_panic = CountOnUnwind(Tally::Own(&local.counters));
+                let bytes = reset_and_measure(&mut value);
+                std::mem::forget(on_panic);
+                // After the hook (user code, which may have used the pool).
+                if local.is_current(self.epoch.load(Ordering::Relaxed))
+                    && !local.is_full()
+                    && local.reserve(bytes)
+                {
+                    local.push_reserved(Kept { value, bytes });
+                    local.counters.stored_local.bump();
+                    return;
+                }
+                return self.store_slow(local, value, bytes);
+            }
+        }
+        self.give_back_slow(value);
+    }
+
+    /// [`give_back`](Self::give_back)'s store when the cache is full, over
+    /// its budget or behind a trim: the same as a general return after its
+    /// hooks ran.
+    #[cold]
+    #[inline(never)]
+    fn store_slow(&self, local: &LocalCache<Kept<T>>, value: Box<T>, bytes: usize) {
+        let tally = Tally::Own(&local.counters);
+        local.observe(self.epoch.load(Ordering::Relaxed));
+        let kept = Kept { value, bytes };
+        if !local.is_full() {
+            if local.reserve(bytes) {
+                local.push_reserved(kept);
+                tally.bump(|c| &c.stored_local);
+            } else {
+                Self::refuse_over_budget(tally, kept);
+            }
+        } else {
+            self.overflow(Some(local), tally, kept);
+        }
+    }
+
+    /// The rest of [`give_back`](Self::give_back).
+    #[inline(never)]
+    fn give_back_slow(&self, value: Box<T>) {
         if std::thread::panicking() {
             // The object may be half-updated: do not reset or reuse it.
             self.tally(self.own_local())
