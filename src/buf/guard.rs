@@ -160,7 +160,7 @@ macro_rules! buf_guard_traits {
         }
 
         impl$(<$lt>)? Drop for $guard$(<$lt>)? {
-            #[inline]
+            #[inline(always)]
             fn drop(&mut self) {
                 // `None`: detached. (A capacity of 0, the storage taken out
                 // by the user, is freed uncounted by `give_back`.)

@@ -139,7 +139,10 @@ impl ThreadCache {
         if retained > held && !self.add_credit(retained - held, budget, limit) {
             return Err(buf);
         }
-        slot.set(Some(buf));
+        let previous = slot.replace(Some(buf));
+        debug_assert!(previous.is_none(), "a slot above the stack's top is empty");
+        // Always `None`: forgotten, so no drop code sits on the return path.
+        std::mem::forget(previous);
         stack.len.set(len + 1);
         self.retained.set(retained);
         let counters = &*stack.counters;
@@ -179,6 +182,12 @@ impl ThreadCache {
             self.held.set(retained + CREDIT_CHUNK);
             budget.release(credit - CREDIT_CHUNK);
         }
+    }
+
+    /// Whether this cache has applied every trim up to `epoch`.
+    #[inline]
+    pub(crate) fn is_current(&self, epoch: u64) -> bool {
+        self.seen_epoch.get() == epoch
     }
 
     /// Applies missed trims if the pool's epoch moved on: the first thing

@@ -556,10 +556,15 @@ impl BufPool {
     #[inline(always)]
     pub(crate) fn give_back(&self, mut buf: Buf, hint: usize) {
         if self.classes.is_class_size(hint, buf.capacity()) {
-            if let Some(local) = self.existing_local() {
-                if !std::thread::panicking() {
+            if let Some(local) = self.memoized() {
+                if !std::thread::panicking() && local.is_current(self.epoch.load(Ordering::Relaxed))
+                {
                     buf.clear();
-                    return self.keep(local, hint, buf);
+                    if let Err(back) = local.push(hint, buf, &self.budget, self.thread_cache_bytes)
+                    {
+                        self.give_back_shared(Some(local), hint, back);
+                    }
+                    return;
                 }
             }
         }
@@ -568,7 +573,7 @@ impl BufPool {
 
     /// Keeps `buf` (empty, of `class`) in this thread's cache, or else in
     /// the shared queue, or frees it.
-    #[inline(always)]
+    #[inline]
     fn keep(&self, local: &ThreadCache, class: usize, buf: Buf) {
         local.observe(self.epoch.load(Ordering::Relaxed), &self.budget);
         if let Err(back) = local.push(class, buf, &self.budget, self.thread_cache_bytes) {

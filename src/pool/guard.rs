@@ -161,7 +161,7 @@ macro_rules! guard_traits {
         }
 
         impl<$($lt,)? T: Send> Drop for $guard<$($lt,)? T> {
-            #[inline]
+            #[inline(always)]
             fn drop(&mut self) {
                 if let Some(value) = self.value.take() {
                     self.pool.give_back(value);
