@@ -1,9 +1,11 @@
 //! `BufPool`'s fallible gets under allocation failure: `try_get`, `try_get_owned` and
 //! `try_get_bytes_mut`, on a pool with a warm thread cache and on a thread's first use,
-//! with each allocation they make failing in turn (a global allocator that fails the
-//! `n`-th one, each attempt in a child process). Each failure must be an error value,
-//! never an abort or a panic; the byte budget and statistics stay consistent; a buffer the
-//! pool kept is still kept; and the pool works afterwards.
+//! with each allocation of the buffer's storage failing in turn (a global allocator that
+//! fails the `n`-th allocation of at least the requested size, each attempt in a child
+//! process). Each failure must be an error value, never an abort or a panic; the byte
+//! budget and statistics stay consistent; a buffer the pool kept is still kept; and the
+//! pool works afterwards. (The pool's own small allocations, the box a new buffer lives in
+//! and a thread's cache, abort on failure as std's do: `try_get` does not promise them.)
 //!
 //! `harness = false`: the failing allocator is this binary's global allocator.
 
@@ -12,7 +14,7 @@ mod failing_alloc;
 
 use std::sync::Arc;
 
-use failing_alloc::fail_nth;
+use failing_alloc::fail_nth_sized;
 use poolkit::buf::BufPool;
 
 #[global_allocator]
@@ -55,6 +57,7 @@ enum Get {
 fn get_with_nth_failing(get: Get, warm: bool, n: usize) -> bool {
     let pool = Arc::new(
         BufPool::builder()
+            .max_class(1 << 20)
             .max_retained_bytes(1 << 20)
             .build()
             .unwrap(),
@@ -64,7 +67,7 @@ fn get_with_nth_failing(get: Get, warm: bool, n: usize) -> bool {
         assert_eq!(kept_in_class(&pool, KEPT), 1);
     }
     let what = format!("{get:?}, warm {warm}, allocation {n} failing");
-    let (capacity, injected) = fail_nth(n, || match get {
+    let (capacity, injected) = fail_nth_sized(n, FRESH, || match get {
         Get::Borrowed => pool.try_get(FRESH).map(|b| b.capacity()),
         Get::Owned => pool.try_get_owned(FRESH).map(|b| b.capacity()),
         Get::BytesMut => pool.try_get_bytes_mut(FRESH).map(|b| b.capacity()),

@@ -17,7 +17,7 @@
 //!
 //! ```toml
 //! [dev-dependencies]
-//! poolkit-report = "0.1"
+//! poolkit-report = { path = "../poolkit/report" }  # a clone of the poolkit repository
 //! ```
 //!
 //! and write the comparison as an example, `examples/alloc_compare.rs`, run

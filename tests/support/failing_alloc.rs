@@ -13,10 +13,12 @@ static ARMED: AtomicBool = AtomicBool::new(false);
 static COUNTDOWN: AtomicUsize = AtomicUsize::new(0);
 static INJECTED: AtomicBool = AtomicBool::new(false);
 static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+/// Only allocations of at least this many bytes count towards the `n`-th.
+static MIN_SIZE: AtomicUsize = AtomicUsize::new(0);
 
-fn should_fail() -> bool {
+fn should_fail(size: usize) -> bool {
     ALLOCATIONS.fetch_add(1, SeqCst);
-    if !ARMED.load(SeqCst) {
+    if !ARMED.load(SeqCst) || size < MIN_SIZE.load(SeqCst) {
         return false;
     }
     if COUNTDOWN.fetch_sub(1, SeqCst) == 1 {
@@ -31,7 +33,7 @@ fn should_fail() -> bool {
 // returns null, which `GlobalAlloc` allows for any allocation that fails.
 unsafe impl GlobalAlloc for FailingAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if should_fail() {
+        if should_fail(layout.size()) {
             return std::ptr::null_mut();
         }
         // SAFETY: forwarded unchanged; the caller upholds `alloc`'s contract.
@@ -39,7 +41,7 @@ unsafe impl GlobalAlloc for FailingAlloc {
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        if should_fail() {
+        if should_fail(layout.size()) {
             return std::ptr::null_mut();
         }
         // SAFETY: forwarded unchanged; the caller upholds `alloc_zeroed`'s contract.
@@ -48,7 +50,7 @@ unsafe impl GlobalAlloc for FailingAlloc {
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         // A failed `realloc` returns null and leaves the old block as it was.
-        if should_fail() {
+        if should_fail(new_size) {
             return std::ptr::null_mut();
         }
         // SAFETY: forwarded unchanged; the caller upholds `realloc`'s contract.
@@ -59,6 +61,15 @@ unsafe impl GlobalAlloc for FailingAlloc {
         // SAFETY: `ptr` came from `System` through this allocator, with `layout`.
         unsafe { System.dealloc(ptr, layout) }
     }
+}
+
+/// Like [`fail_nth`], counting only allocations of at least `min_size` bytes.
+#[allow(dead_code)] // not every test file uses it
+pub fn fail_nth_sized<R>(n: usize, min_size: usize, f: impl FnOnce() -> R) -> (R, bool) {
+    MIN_SIZE.store(min_size, SeqCst);
+    let outcome = fail_nth(n, f);
+    MIN_SIZE.store(0, SeqCst);
+    outcome
 }
 
 /// Runs `f` with the `n`-th allocation it makes (counting from 1) failing; returns its

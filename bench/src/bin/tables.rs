@@ -23,7 +23,7 @@ use serde_json::Value;
 
 /// The command that counts the instructions and runs every benchmark the
 /// page shows, then this generator.
-const RUN_ALL: &str = ".ci/instruction-budget --no-check && cargo bench -p poolkit-bench --bench pool --bench pool_jemalloc --bench pool_mimalloc --bench buf --bench cache -- --warm-up-time 1 --measurement-time 2 && cargo run -p poolkit-bench --bin tables";
+const RUN_ALL: &str = ".ci/instruction-budget --no-check && cargo bench -p poolkit-bench --bench pool --bench pool_jemalloc --bench pool_mimalloc --bench buf --bench small_writes --bench cache -- --warm-up-time 1 --measurement-time 2 && cargo run -p poolkit-bench --bin tables";
 
 /// What the cache's speed tables measure.
 const OPS: &str = "ns per operation over the trace (a get, and an insert on a miss); rows as named in `bench/benches/cache.rs`.";
@@ -337,6 +337,24 @@ fn tables(glibc: &str) -> Vec<(&'static str, Vec<Table>)> {
                     cols: by_group("freeze_2t", &freeze_sizes),
                     rows: freeze_rows,
                     baseline: Some("bytes_from_vec_with_capacity"),
+                },
+                Table {
+                    title: "A small formatted key (about 20 bytes)",
+                    about: "Format `user:{id}:{field}` (20 bytes) into a buffer and read it; ratio to `format!`.",
+                    command: format!("cargo bench -p poolkit-bench --bench small_writes -- small_key {QUICK}"),
+                    allocator: glibc.to_string(),
+                    cols: one("small_key", "ns per key"),
+                    rows: vec![
+                        ("format", "`format!`"),
+                        ("String_fmt_write", "`String` reused, `write!`"),
+                        ("Vec::new", "`Vec::new` + `write!`"),
+                        ("Vec::with_capacity_32", "`Vec::with_capacity(32)` + `write!`"),
+                        ("SmallVec_256", "`SmallVec<[u8; 256]>` + `write!`"),
+                        ("StackBuf_256_io", "`StackBuf<256>`, `io::Write`"),
+                        ("StackBuf_256_fmt", "`StackBuf<256>`, `fmt::Write`"),
+                        ("StackBuf_32_fmt", "`StackBuf<32>` (spills), `fmt::Write`"),
+                    ],
+                    baseline: Some("format"),
                 },
             ],
         ),
@@ -761,13 +779,16 @@ fn run() -> Result<(), String> {
     }
 
     page.push_str("## Cache hit ratios on real traces\n\n");
+    if bench_dir.join("results").join("hit-ratios.svg").exists() {
+        page.push_str("![miss ratio per trace and capacity](results/hit-ratios.svg)\n\n");
+    }
     let hit_ratios = bench_dir.join("results").join("hit-ratios.md");
     match fs::read_to_string(&hit_ratios) {
         Ok(text) => {
             // Its headings one level down, under this page's section.
             for line in text.lines() {
                 if line.starts_with('#') {
-                    let _ = writeln!(page, "#{line}");
+                    let _ = writeln!(page, "##{line}");
                 } else {
                     let _ = writeln!(page, "{line}");
                 }
