@@ -94,7 +94,8 @@
 // impls (an unsafe trait); the per-thread memo that finds a thread's cache
 // with one compare (`Pool::memoized`, `BufPool::memoized`); the pools'
 // registry of caches that `trim` reaches once their thread exited
-// (`src/tiers/ownership.rs`).
+// (`src/tiers/ownership.rs`); the cache's zeroed sketch table, allocated
+// fallibly without touching its pages (`src/cache/core/sketch.rs`).
 #![deny(unsafe_code)]
 
 pub mod buf;

@@ -47,12 +47,7 @@ impl Sketch {
             .checked_next_power_of_two()
             .ok_or(usize::MAX)?;
         let bytes = words.saturating_mul(std::mem::size_of::<u64>());
-        // Reserved with `try_reserve` (a table that cannot be had is an error, not an
-        // abort), then zeroed in place: no second allocation that could fail.
-        let mut table = Vec::<u64>::new();
-        table.try_reserve_exact(words).map_err(|_| bytes)?;
-        table.resize(words, 0);
-        let table = table.into_boxed_slice();
+        let table = zeroed_table(words).ok_or(bytes)?;
         Ok(Sketch {
             table,
             block_mask: words / BLOCK_WORDS - 1,
@@ -132,6 +127,32 @@ impl Sketch {
     pub(crate) fn words(&self) -> usize {
         self.table.len()
     }
+}
+
+/// A table of `words` zeroed counters, or `None` if the memory cannot be had.
+///
+/// Zeroed memory straight from the allocator (`calloc`): for a large table the
+/// system maps zero pages on first write, so an empty cache is not resident
+/// (`tests/cache_bad_input.rs`: 302 MB resident for an empty 10 M-entry cache
+/// when the table was zeroed by writing). std's zeroed allocations
+/// (`vec![0; n]`) abort on failure, and its fallible ones do not zero without
+/// writing, hence this one `unsafe` call.
+#[allow(unsafe_code)]
+fn zeroed_table(words: usize) -> Option<Box<[u64]>> {
+    let layout = std::alloc::Layout::array::<u64>(words).ok()?;
+    if layout.size() == 0 {
+        return Some(Box::default());
+    }
+    // SAFETY: `layout` has a non-zero size (checked above).
+    let ptr = unsafe { std::alloc::alloc_zeroed(layout) }.cast::<u64>();
+    if ptr.is_null() {
+        return None;
+    }
+    // SAFETY: `ptr` was allocated by the global allocator with the layout of
+    // `[u64; words]` (so `Box`'s deallocation matches it), is aligned for `u64`,
+    // and all `words` elements are initialised: zero bytes are a valid `u64`.
+    // The box takes sole ownership; nothing else holds the pointer.
+    Some(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(ptr, words)) })
 }
 
 #[cfg(test)]
