@@ -26,10 +26,14 @@ use replay::{Row, Trace, FRACTIONS};
 
 /// Miss-ratio bounds of the CI check, in %, on the committed traces (CloudPhysics, then the
 /// Twitter sample) at 0.1 / 1 / 10 %: each is the worst of the two poolkit caches' figures over five runs when the bound
-/// was set (the caches' hash seed is random, and moves a figure by up to 0.9 point at the
-/// smallest sizes and 0.3 point at the others) plus half a point, so a change to the
-/// eviction policy that costs more than half a point of misses fails.
+/// was set plus half a point, so a change to the eviction policy that costs more than half a
+/// point of misses fails. The caches' hash seed is random and moves a single run's figure by
+/// up to 2 points on the Twitter sample (the admission window settles differently), so the
+/// check compares the median of [`CHECK_RUNS`] runs with the bound.
 const CHECK_BOUNDS: [[f64; 3]; 2] = [[89.3, 83.9, 77.0], [54.9, 37.2, 30.9]];
+
+/// Replays per figure in the CI check; the median is compared with the bound.
+const CHECK_RUNS: usize = 5;
 
 const HEADER: &str = "# Miss ratios on real and synthetic traces
 
@@ -114,15 +118,24 @@ fn check() -> Result<(), String> {
         keys: replay::read_u32_keys(Path::new(TWITTER_SAMPLE)).map_err(|e| e.to_string())?,
     };
     let mut failed = Vec::new();
-    let rows: Vec<Row> = [cloudphysics()?, twitter]
-        .iter()
-        .flat_map(|t| rows(t, &FRACTIONS))
+    let traces = [cloudphysics()?, twitter];
+    let runs: Vec<Vec<Row>> = (0..CHECK_RUNS)
+        .map(|_| traces.iter().flat_map(|t| rows(t, &FRACTIONS)).collect())
         .collect();
+    // Each figure: the median over the runs.
+    let mut rows = runs[0].clone();
+    for (i, row) in rows.iter_mut().enumerate() {
+        for (p, miss) in row.miss.iter_mut().enumerate() {
+            let mut figures: Vec<f64> = runs.iter().map(|run| run[i].miss[p]).collect();
+            figures.sort_by(f64::total_cmp);
+            *miss = figures[figures.len() / 2];
+        }
+    }
     for (row, bound) in rows.iter().zip(CHECK_BOUNDS.iter().flatten().copied()) {
         for (name, miss) in ["TtlCache", "ShardedTtlCache"].iter().zip(&row.miss) {
             let verdict = if *miss > bound { "FAIL" } else { "ok" };
             println!(
-                "{verdict}: {name} misses {miss:.2} % of {} at {} % (bound {bound:.1} %)",
+                "{verdict}: {name} misses {miss:.2} % (median of {CHECK_RUNS}) of {} at {} % (bound {bound:.1} %)",
                 row.trace,
                 row.fraction * 100.0
             );

@@ -93,6 +93,7 @@ fn bad(path: &Path, line: &str, e: impl std::fmt::Display) -> io::Error {
 pub const FRACTIONS: [f64; 3] = [0.001, 0.01, 0.1];
 
 /// Miss ratios of one trace at one capacity, one per policy (in [`policies::all`] order).
+#[derive(Clone)]
 pub struct Row {
     /// The trace's name.
     pub trace: String,
