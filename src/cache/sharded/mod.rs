@@ -133,7 +133,7 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone, C: Clock> ShardedTtlCache<K, V, S,
         // Every allocation here is fallible: a cache that cannot be had is an
         // error from `build`, not an abort.
         let out_of_memory = |bytes| CacheConfigError::OutOfMemory { bytes };
-        let mut list = Vec::new();
+        let mut list: Vec<Shard<K, V, S>> = Vec::new();
         list.try_reserve_exact(shards).map_err(|_| {
             out_of_memory(shards.saturating_mul(std::mem::size_of::<Shard<K, V, S>>()))
         })?;
