@@ -271,7 +271,9 @@ impl Deadline {
         match nanos {
             None => Deadline::NEVER,
             Some(d) => Deadline {
-                lo: c.saturating_add(d),
+                // The cache caps a finite deadline just below its "never" (u64::MAX ns),
+                // so at the end of the clock's range an entry expires there.
+                lo: c.saturating_add(d).min(u64::MAX - 1),
                 // A deadline at the end of time may well mean "never".
                 hi: m.checked_add(d).filter(|&t| t != u64::MAX),
             },
