@@ -659,14 +659,9 @@ impl<T: Send> Pool<T> {
         // If a hook panics, `value` is dropped by the unwinding and this
         // guard counts it; the pool holds no borrow here, so it stays usable.
         let on_panic = CountOnUnwind(tally);
-        let (accepted, bytes) = match (&self.reset, &self.accept, &self.heap_bytes) {
-            // The common case (`T: Reset`, no accept or bytes hook): one
-            // call resets and measures.
-            (ResetHook::Trait(reset_and_measure), None, BytesHook::Function(_)) => {
-                (true, reset_and_measure(&mut value))
-            }
-            _ => self.run_hooks(&mut value),
-        };
+        // The common case (`T: Reset`, no accept or bytes hook, memo hit)
+        // never gets here: `give_back` handles it inline.
+        let (accepted, bytes) = self.run_hooks(&mut value);
         std::mem::forget(on_panic);
         // Every return is a use of the pool, kept or refused: apply the trims
         // this thread missed (after the hooks, which may have trimmed).
